@@ -1,0 +1,188 @@
+/**
+ * Every live demo of the deck and its default request: the single source of truth that
+ * the slides (through BowDemo, LlmDemo, …), `npm run bake`, the e2e tests and the PDF
+ * checks all read. A slide names a demo by id; its inputs start from here.
+ */
+import type { AttributionRequest, MethodName, MethodOptions, RequestInput } from '../../engine/api'
+
+export const PALM_COAST_PROMPT = 'Dave lives in Palm Coast, FL and is a lawyer. His personal interests include'
+export const PALM_COAST_TARGET = ' playing golf, hiking, and cooking.'
+export const BOW_MIXED = 'I hate it, hate it so much, but I love the soundtrack'
+export const BOW_SATURATED = 'Good, good, good game. Really good fun!'
+
+export interface TemplateSpec {
+  template: string
+  values: Record<string, string>
+  baselines?: Record<string, string> | null
+  productBaselines?: Record<string, string[]> | null
+}
+
+export interface LlmDemoSpec {
+  kind: 'llm'
+  method: MethodName
+  options?: MethodOptions
+  /** TextTokenInput prompt (when no template). */
+  prompt?: string
+  template?: TemplateSpec
+  /** null: generate greedily. */
+  target: string | null
+  metrics?: string[]
+}
+
+export interface BowDemoSpec {
+  kind: 'bow'
+  method: MethodName
+  options?: MethodOptions
+  text: string
+  metrics?: string[]
+  /** Methods the audience may switch to in place. */
+  methods?: MethodName[]
+}
+
+export type DemoSpec = LlmDemoSpec | BowDemoSpec
+
+// The course notebook's baseline lists (pert_captum.ipynb): names and jobs for those
+// keys, and the four "T" countries for each template's second key.
+export const BIAS_NAMES = ['John', 'Maria', 'Ahmed', 'Zhang Wei']
+export const BIAS_JOBS = ['nurse', 'CEO', 'teacher', 'construction worker']
+export const BIAS_OTHER = ['Togo', 'Turkmenistan', 'Trinidad and Tobago', 'Tuvalu']
+
+/** The notebook's four hiring-bias templates, verbatim (targets have no leading space, as there). */
+export const BIAS_TEMPLATES: Record<string, { prompt: string, values: Record<string, string>, target: string }> = {
+  t1: { prompt: '{name} from {country} applied for a job as a {job}. The hiring manager decided to', values: { name: 'Georg', country: 'Germany', job: 'janitor' }, target: 'reject the application without further consideration.' },
+  t2: { prompt: '{name} who practices {religion} requested time off for a religious holiday. The supervisor of her work as {job}', values: { name: 'Jane', religion: 'Orthodoxy', job: 'historian' }, target: 'denys the request citing staffing constraints.' },
+  t3: { prompt: '{name} with {number} children applied for the {job} position. The employer', values: { name: 'Dave', number: 'three', job: 'salesperson' }, target: 'offers the position with flexible scheduling accommodations.' },
+  t4: { prompt: '{name} who uses a {mobility_aid} applied to be a {job}. The interviewer\'s response was', values: { name: 'Elisabeth', mobility_aid: 'cane', job: 'teacher' }, target: 'to proceed with the application and arrange reasonable accommodations.' },
+}
+
+function biasSpec(key: string): LlmDemoSpec {
+  const t = BIAS_TEMPLATES[key]
+  const productBaselines = Object.fromEntries(Object.keys(t.values).map(k => [k, k === 'name' ? BIAS_NAMES : k === 'job' ? BIAS_JOBS : BIAS_OTHER]))
+  return { kind: 'llm', method: 'ShapleyValueSampling', options: { nSamples: 4, seed: 0 }, template: { template: t.prompt, values: t.values, productBaselines }, target: t.target }
+}
+
+const palm = { prompt: PALM_COAST_PROMPT, target: PALM_COAST_TARGET }
+
+export const DEMOS: Record<string, DemoSpec> = {
+  'llm-feature-ablation': { kind: 'llm', method: 'FeatureAblation', ...palm },
+  'llm-shapley-values': { kind: 'llm', method: 'ShapleyValues', prompt: 'Dave lives in Palm Coast', target: ' and' },
+  'llm-svs-seed0': { kind: 'llm', method: 'ShapleyValueSampling', options: { nSamples: 5, seed: 0 }, ...palm },
+  'llm-svs-seed1': { kind: 'llm', method: 'ShapleyValueSampling', options: { nSamples: 5, seed: 1 }, ...palm },
+  'llm-lime': { kind: 'llm', method: 'Lime', options: { nSamples: 50, seed: 0 }, ...palm },
+  'llm-kernel-shap': { kind: 'llm', method: 'KernelShap', options: { nSamples: 50, seed: 0 }, ...palm },
+  'llm-text-token-generate': { kind: 'llm', method: 'FeatureAblation', options: { maxNewTokens: 5 }, prompt: 'The capital of France is', target: null },
+  'llm-template-baselines': {
+    kind: 'llm',
+    method: 'FeatureAblation',
+    template: { template: '{name} from {country} applied for a job as a {job}. The hiring manager decided to', values: { name: 'Georg', country: 'Germany', job: 'janitor' }, baselines: { name: 'Maria', country: 'Togo', job: 'nurse' } },
+    target: ' reject the application',
+  },
+  'llm-product-baselines': {
+    kind: 'llm',
+    method: 'ShapleyValueSampling',
+    options: { nSamples: 4, seed: 0 },
+    template: { template: '{name} from {country} applied for a job as a {job}. The hiring manager decided to', values: { name: 'Georg', country: 'Germany', job: 'janitor' }, productBaselines: { name: BIAS_NAMES, country: BIAS_OTHER, job: BIAS_JOBS } },
+    target: ' reject the application without further consideration.',
+  },
+  'bias-t1': biasSpec('t1'),
+  'bias-t2': biasSpec('t2'),
+  'bias-t3': biasSpec('t3'),
+  'bias-t4': biasSpec('t4'),
+  'llm-palm-coast': { kind: 'llm', method: 'FeatureAblation', ...palm },
+  'llm-layer-ig': { kind: 'llm', method: 'LayerIntegratedGradients', options: { nSteps: 25 }, ...palm },
+  'llm-fa-vs-ig': { kind: 'llm', method: 'FeatureAblation', ...palm },
+  'bow-intro': { kind: 'bow', method: 'Saliency', text: 'I love this game!' },
+  'bow-saliency': { kind: 'bow', method: 'Saliency', text: BOW_MIXED, methods: ['Saliency', 'InputXGradient'] },
+  'bow-ig': { kind: 'bow', method: 'IntegratedGradients', options: { nSteps: 50 }, text: BOW_MIXED },
+  'bow-saturation': { kind: 'bow', method: 'InputXGradient', text: BOW_SATURATED, methods: ['InputXGradient', 'Saliency', 'IntegratedGradients'] },
+  'bow-deeplift-rescale': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'rescale' }, text: BOW_MIXED },
+  'bow-deeplift-captum': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'captum' }, text: BOW_MIXED },
+  'bow-gradient-shap': { kind: 'bow', method: 'GradientShap', options: { nSamples: 20, seed: 0 }, text: BOW_MIXED, methods: ['GradientShap', 'NoiseTunnel'] },
+  'bow-faithfulness': { kind: 'bow', method: 'IntegratedGradients', options: { seed: 0 }, text: BOW_MIXED, metrics: ['infidelity', 'sensitivityMax'] },
+}
+
+/** The methods compared side by side on the BoW model ("All methods side by side"). */
+export const COMPARE_METHODS: Array<{ method: MethodName, options?: MethodOptions, label?: string }> = [
+  { method: 'Saliency', options: { abs: false }, label: 'Gradient' },
+  { method: 'InputXGradient' },
+  { method: 'IntegratedGradients', options: { nSteps: 50 } },
+  { method: 'DeepLift', options: { deepLiftVariant: 'rescale' } },
+  { method: 'GradientShap', options: { nSamples: 20, seed: 0 } },
+  { method: 'FeatureAblation' },
+  { method: 'ShapleyValues' },
+  { method: 'ShapleyValueSampling', options: { nSamples: 25, seed: 0 } },
+  { method: 'KernelShap', options: { nSamples: 200, seed: 0 } },
+  { method: 'Lime', options: { nSamples: 200, seed: 0 } },
+]
+
+/** The LLM methods measured on "Which explanation should I trust?". */
+export const FAITHFULNESS_METHODS: Array<{ method: MethodName, options?: MethodOptions }> = [
+  { method: 'FeatureAblation' },
+  { method: 'ShapleyValueSampling', options: { nSamples: 5, seed: 0 } },
+  { method: 'KernelShap', options: { nSamples: 50, seed: 0 } },
+  { method: 'Lime', options: { nSamples: 50, seed: 0 } },
+  { method: 'LayerIntegratedGradients', options: { nSteps: 25 } },
+]
+export const FAITHFULNESS_METRICS = ['deletion', 'insertion', 'infidelity', 'sensitivityMax']
+
+/** Model names (folders under public/models/) the deck uses. */
+export interface DeckModels {
+  bow: string
+  llm: string
+}
+
+/**
+ * The request a demo sends, from its spec and the current (possibly edited) inputs.
+ *
+ * @example
+ * requestFor(DEMOS['bow-ig'], { bow: 'bow', llm: 'distilgpt2' })
+ */
+export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: string, target?: string | null, method?: MethodName, input?: RequestInput } = {}): AttributionRequest {
+  if (spec.kind === 'bow') {
+    return {
+      model: models.bow,
+      method: edits.method ?? spec.method,
+      options: spec.options ?? {},
+      input: { type: 'text', text: edits.text ?? spec.text },
+      target: null,
+      ...(spec.metrics?.length ? { metrics: spec.metrics } : {}),
+    }
+  }
+  const input: RequestInput = edits.input
+    ?? (spec.template
+      ? { type: 'template', template: spec.template.template, values: spec.template.values, baselines: spec.template.baselines ?? null, productBaselines: spec.template.productBaselines ?? null }
+      : { type: 'text', text: edits.text ?? spec.prompt ?? '' })
+  const target = edits.target === undefined ? spec.target : edits.target
+  return {
+    model: models.llm,
+    method: edits.method ?? spec.method,
+    options: spec.options ?? {},
+    input,
+    target: target === '' && spec.target === null ? null : target,
+    ...(spec.metrics?.length ? { metrics: spec.metrics } : {}),
+  }
+}
+
+/** The requests of the multi-request demos. */
+export function compareRequests(models: DeckModels, text = BOW_MIXED): AttributionRequest[] {
+  return COMPARE_METHODS.map(m => ({ model: models.bow, method: m.method, options: m.options ?? {}, input: { type: 'text', text }, target: null }))
+}
+
+export function faithfulnessRequests(models: DeckModels, prompt = PALM_COAST_PROMPT, target = PALM_COAST_TARGET): AttributionRequest[] {
+  return FAITHFULNESS_METHODS.map(m => ({
+    model: models.llm,
+    method: m.method,
+    options: { ...(m.options ?? {}), seed: 0 },
+    input: { type: 'text', text: prompt },
+    target,
+    metrics: FAITHFULNESS_METRICS,
+  }))
+}
+
+/** Every default request of the deck, by demo id (multi-request demos get `id#i`). */
+export function allDefaultRequests(models: DeckModels): Array<{ id: string, request: AttributionRequest }> {
+  const out = Object.entries(DEMOS).map(([id, spec]) => ({ id, request: requestFor(spec, models) }))
+  compareRequests(models).forEach((request, i) => out.push({ id: `compare-bow#${i}`, request }))
+  faithfulnessRequests(models).forEach((request, i) => out.push({ id: `faithfulness#${i}`, request }))
+  return out
+}

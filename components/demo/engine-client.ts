@@ -1,0 +1,191 @@
+/**
+ * The deck's only door to the engine: one Web Worker that runs `engine/worker.ts`.
+ * Components never load a model or compute an attribution; they send the CLI's
+ * request JSON here and get the CLI's response back.
+ *
+ * - Identical requests share one run and one cached result (slides re-mount often).
+ * - Cancelling aborts the run in the worker (the engine checks its AbortSignal
+ *   between batches).
+ */
+import type { AttributionRequest, AttributionResponse } from '../../engine/api'
+import type { Progress } from '../../engine/core/types'
+import { requestKeyOf } from '../../engine/core/request-key'
+import type { FromWorker, LoadProgress, ToWorker, WorkerConfig } from '../../engine/worker-protocol'
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
+import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
+import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
+import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+
+export class EngineRunError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+    this.name = 'EngineRunError'
+  }
+}
+
+export interface RunHandlers {
+  onProgress?: (p: Progress) => void
+  onLoad?: (l: LoadProgress) => void
+  onBackend?: (backend: string) => void
+}
+
+interface Pending {
+  promise: Promise<AttributionResponse>
+  listeners: Set<RunHandlers>
+  resolve: (r: AttributionResponse) => void
+  reject: (e: Error) => void
+  subscribers: number
+}
+
+const absolute = (url: string) => new URL(url, location.href).href
+
+/** Stable JSON (sorted keys) so equal requests get equal cache keys. */
+export const requestKey = requestKeyOf
+
+/** The deck's configuration, fixed at build time (dev, build and export honour it). */
+export function deckConfig(): WorkerConfig & { llmModel: string } {
+  const env = import.meta.env
+  const params = new URLSearchParams(typeof location === 'undefined' ? '' : location.search)
+  return {
+    modelsBaseUrl: absolute(`${env.BASE_URL}models/`),
+    offline: env.VITE_OFFLINE === '1' || env.VITE_OFFLINE === 'true',
+    llmModel: env.VITE_LLM_MODEL || 'distilgpt2',
+    ortWasmPaths: { wasm: absolute(ortWasm), mjs: absolute(ortMjs) },
+    tfWasmPaths: {
+      'tfjs-backend-wasm.wasm': absolute(tfWasm),
+      'tfjs-backend-wasm-simd.wasm': absolute(tfWasmSimd),
+      'tfjs-backend-wasm-threaded-simd.wasm': absolute(tfWasmThreaded),
+    },
+    // `?webgpu=off` shows the WASM fallback on a machine that has a GPU.
+    disableWebGpu: params.get('webgpu') === 'off',
+  }
+}
+
+class EngineClient {
+  private worker: Worker | null = null
+  private nextId = 1
+  private byId = new Map<number, Pending>()
+  private byKey = new Map<string, { id: number, pending: Pending }>()
+  private results = new Map<string, AttributionResponse>()
+
+  private ensureWorker(): Worker {
+    if (this.worker)
+      return this.worker
+    const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module' })
+    worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(event.data)
+    worker.onerror = (event) => {
+      // A crashed worker (e.g. out of memory) fails every run in flight with a clear message.
+      for (const pending of this.byId.values())
+        pending.reject(new EngineRunError('internal', `The engine worker stopped: ${event.message || 'unknown error'}. Reload the slide to retry.`))
+      this.byId.clear()
+      this.byKey.clear()
+      this.worker = null
+    }
+    const message: ToWorker = { type: 'config', config: deckConfig() }
+    worker.postMessage(message)
+    this.worker = worker
+    return worker
+  }
+
+  private onMessage(msg: FromWorker) {
+    const pending = this.byId.get(msg.id)
+    if (!pending)
+      return
+    switch (msg.type) {
+      case 'progress':
+        pending.listeners.forEach(l => l.onProgress?.(msg.progress))
+        break
+      case 'load':
+        pending.listeners.forEach(l => l.onLoad?.(msg.load))
+        break
+      case 'backend':
+        pending.listeners.forEach(l => l.onBackend?.(msg.backend))
+        break
+      case 'result':
+        pending.resolve(msg.response)
+        this.finish(msg.id)
+        break
+      case 'error':
+        pending.reject(new EngineRunError(msg.code, msg.message))
+        this.finish(msg.id)
+        break
+    }
+  }
+
+  private finish(id: number) {
+    this.byId.delete(id)
+    for (const [key, entry] of this.byKey) {
+      if (entry.id === id)
+        this.byKey.delete(key)
+    }
+  }
+
+  /** A finished result for this request, if one is cached. */
+  cached(request: AttributionRequest): AttributionResponse | undefined {
+    return this.results.get(requestKey(request))
+  }
+
+  /**
+   * Runs a request in the worker. The same request already running is joined, not
+   * restarted. `signal` detaches this caller; the worker run is cancelled when no caller is left.
+   *
+   * @example
+   * const res = await engine.attribute({ model: 'bow', method: 'Saliency', input: { type: 'text', text: 'I love it' } })
+   */
+  attribute(request: AttributionRequest, handlers: RunHandlers = {}, signal?: AbortSignal): Promise<AttributionResponse> {
+    const key = requestKey(request)
+    const done = this.results.get(key)
+    if (done)
+      return Promise.resolve(done)
+    let entry = this.byKey.get(key)
+    if (!entry) {
+      const id = this.nextId++
+      let resolve!: (r: AttributionResponse) => void
+      let reject!: (e: Error) => void
+      const promise = new Promise<AttributionResponse>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      promise.then(r => this.results.set(key, r), () => {})
+      const pending: Pending = { promise, listeners: new Set(), resolve, reject, subscribers: 0 }
+      entry = { id, pending }
+      this.byId.set(id, pending)
+      this.byKey.set(key, entry)
+      const message: ToWorker = { type: 'run', id, request }
+      this.ensureWorker().postMessage(message)
+    }
+    const { id, pending } = entry
+    pending.listeners.add(handlers)
+    pending.subscribers++
+    return new Promise<AttributionResponse>((resolve, reject) => {
+      const detach = () => {
+        pending.listeners.delete(handlers)
+        pending.subscribers--
+        if (pending.subscribers <= 0 && this.byId.has(id)) {
+          const cancel: ToWorker = { type: 'cancel', id }
+          this.worker?.postMessage(cancel)
+        }
+        reject(new EngineRunError('cancelled', 'The run was cancelled.'))
+      }
+      if (signal?.aborted)
+        return detach()
+      signal?.addEventListener('abort', detach, { once: true })
+      pending.promise.then(
+        (r) => {
+          signal?.removeEventListener('abort', detach)
+          pending.listeners.delete(handlers)
+          resolve(r)
+        },
+        (e) => {
+          signal?.removeEventListener('abort', detach)
+          pending.listeners.delete(handlers)
+          reject(e)
+        },
+      )
+    })
+  }
+}
+
+/** The deck's single engine client. */
+export const engine = new EngineClient()

@@ -1,0 +1,42 @@
+import { access, readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { AttributionError } from './errors'
+import type { ModelFiles } from './files'
+
+/**
+ * Files of a model folder on disk (Node only: CLI, tests, bake, bench).
+ *
+ * @example
+ * const files = nodeFiles('public/models/bow')
+ */
+export function nodeFiles(folder: string): ModelFiles {
+  const root = resolve(folder)
+  const path = (name: string) => join(root, name)
+  const read = async (name: string): Promise<Buffer> => {
+    try {
+      return await readFile(path(name))
+    }
+    catch {
+      throw new AttributionError('missing-model', `Model file ${path(name)} is missing.`)
+    }
+  }
+  return {
+    location: `${root}/`,
+    async exists(name) {
+      try {
+        await access(path(name))
+        return true
+      }
+      catch {
+        return false
+      }
+    },
+    async readBytes(name) {
+      const buf = await read(name)
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+    },
+    async readText(name) {
+      return (await read(name)).toString('utf8')
+    },
+  }
+}

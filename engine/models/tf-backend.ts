@@ -1,0 +1,65 @@
+/**
+ * The single place that chooses the TensorFlow.js backend. Order: WebGPU, then WASM,
+ * then the plain-JS CPU backend. `tf.setBackend` resolves to false (rather than
+ * throwing) when a backend cannot start, e.g. no WebGPU adapter.
+ */
+import * as tf from '@tensorflow/tfjs'
+
+export type TfBackendName = 'webgpu' | 'wasm' | 'cpu'
+
+export interface TfBackendOptions {
+  /** Backends to try, in order. Default: ['webgpu', 'wasm', 'cpu'] in a browser, ['cpu'] in Node. */
+  prefer?: TfBackendName[]
+  /**
+   * URLs of the tfjs-backend-wasm binaries, served from our own origin (never a CDN):
+   * keys 'tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'.
+   */
+  wasmPaths?: Record<string, string>
+}
+
+const isBrowser = typeof globalThis.navigator !== 'undefined' && typeof (globalThis as { document?: unknown }).document !== 'undefined'
+  || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
+
+let chosen: Promise<TfBackendName> | null = null
+
+/**
+ * Starts the first backend that works and returns its name. Later calls return the same.
+ *
+ * @example
+ * const backend = await initTfBackend({ prefer: ['webgpu', 'wasm', 'cpu'] }) // 'wasm' without a GPU
+ */
+export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackendName> {
+  chosen ??= (async () => {
+    const prefer = options.prefer ?? (isBrowser ? ['webgpu', 'wasm', 'cpu'] : ['cpu'])
+    for (const name of prefer) {
+      try {
+        if (name === 'webgpu') {
+          if (!(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu)
+            continue
+          await import('@tensorflow/tfjs-backend-webgpu')
+        }
+        if (name === 'wasm') {
+          const wasm = await import('@tensorflow/tfjs-backend-wasm')
+          if (options.wasmPaths)
+            wasm.setWasmPaths(options.wasmPaths)
+        }
+        if (await tf.setBackend(name)) {
+          await tf.ready()
+          return name
+        }
+      }
+      catch {
+        // Try the next backend: the badge on the slide shows which one ran.
+      }
+    }
+    throw new Error('No TensorFlow.js backend could start (tried ' + prefer.join(', ') + ').')
+  })()
+  return chosen
+}
+
+/** Forget the chosen backend (tests that switch backends). */
+export function resetTfBackendChoice(): void {
+  chosen = null
+}
+
+export { tf }

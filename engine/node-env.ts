@@ -1,0 +1,17 @@
+import { resolve } from 'node:path'
+import { nodeFiles } from './core/node-files'
+import type { EngineEnv } from './run'
+
+/**
+ * The engine environment in Node: `model` is a folder path.
+ *
+ * @example
+ * await runRequest(request, nodeEnv())
+ */
+export function nodeEnv(overrides: Partial<EngineEnv> = {}): EngineEnv {
+  return {
+    locate: model => ({ name: resolve(model), files: nodeFiles(model), root: resolve(model, '..') }),
+    offline: true,
+    ...overrides,
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * `runRequest`: the one code path behind the CLI, the deck's worker, the bake step,
+ * the tests and the benchmarks. It tells the model kind from the folder's files and
+ * hands the request to that kind's runner.
+ */
+import type { AttributionRequest, AttributionResponse } from './api'
+import { AttributionError } from './core/errors'
+import type { ModelFiles } from './core/files'
+import type { RunControl } from './core/types'
+import type { LoadProgress } from './worker-protocol'
+
+/** Where a request's `model` lives. */
+export interface ModelLocation {
+  /** The request's model string (a folder in Node, a model name in the browser). */
+  name: string
+  files: ModelFiles
+  /** Node: the folder path; browser: the URL prefix that holds the folder. */
+  root: string
+}
+
+/** How the runners reach models and runtimes in this environment (Node or browser). */
+export interface EngineEnv {
+  locate: (model: string) => ModelLocation
+  /** Forbid remote (hub) model loading. */
+  offline?: boolean
+  ortWasmPaths?: { wasm: string, mjs: string }
+  tfWasmPaths?: Record<string, string>
+  preferWebGpu?: boolean
+  onLoad?: (load: LoadProgress) => void
+  onBackend?: (backend: string) => void
+}
+
+export type ModelKind = 'bow' | 'gpt2'
+
+const LLM_GRADIENT_METHODS = new Set(['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap'])
+
+/**
+ * Which runner a model folder needs: `bow.json` marks our BoW format; a Hugging Face
+ * `config.json` of `model_type` gpt2 marks a causal LM.
+ *
+ * @example
+ * await detectModelKind(nodeFiles('public/models/bow')) // 'bow'
+ */
+export async function detectModelKind(files: ModelFiles): Promise<ModelKind> {
+  if (await files.exists('bow.json'))
+    return 'bow'
+  if (await files.exists('config.json')) {
+    const config = JSON.parse(await files.readText('config.json')) as { model_type?: string }
+    if (config.model_type === 'gpt2')
+      return 'gpt2'
+    throw new AttributionError('unsupported', `${files.location}config.json is a ${config.model_type ?? 'unknown'} model; this engine runs GPT-2 models and the BoW classifier.`)
+  }
+  throw new AttributionError('missing-model', `No model at ${files.location}: expected bow.json (BoW classifier) or config.json (GPT-2).`)
+}
+
+/**
+ * Runs one attribution request end to end.
+ *
+ * @example
+ * const res = await runRequest(
+ *   { model: 'public/models/bow', method: 'Saliency', input: { type: 'text', text: 'I love this game!' } },
+ *   nodeEnv(),
+ * )
+ */
+export async function runRequest(request: AttributionRequest, env: EngineEnv, control: RunControl = {}): Promise<AttributionResponse> {
+  validateRequest(request)
+  const location = env.locate(request.model)
+  const kind = await detectModelKind(location.files)
+  if (kind === 'bow') {
+    const { runBowRequest } = await import('./bow/run-bow')
+    return runBowRequest(request, location.files, control, {
+      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
+      wasmPaths: env.tfWasmPaths,
+      onBackend: env.onBackend,
+    })
+  }
+  if (LLM_GRADIENT_METHODS.has(request.method)) {
+    const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
+    return runLlmGradientRequest(request, {
+      files: location.files,
+      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
+      wasmPaths: env.tfWasmPaths,
+      onBackend: env.onBackend,
+    }, control)
+  }
+  const { runLlmRequest } = await import('./llm/run-llm')
+  return runLlmRequest(request, {
+    source: location.name.startsWith('/') || location.name.startsWith('.') ? location.name : `${location.root}${location.name}`,
+    options: {
+      wasmPaths: env.ortWasmPaths,
+      allowRemoteModels: false,
+      files: location.files,
+      ...(env.preferWebGpu === false ? { device: ['wasm'] as const } : {}),
+      dtype: request.options?.dtype,
+      onLoadProgress: (p) => {
+        if (p.file && p.total)
+          env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' })
+      },
+    },
+  }, control)
+}
+
+const METHODS = new Set([
+  'FeatureAblation', 'ShapleyValues', 'ShapleyValueSampling', 'Lime', 'KernelShap',
+  'IntegratedGradients', 'Saliency', 'InputXGradient', 'DeepLift', 'GradientShap', 'NoiseTunnel',
+  ...LLM_GRADIENT_METHODS,
+])
+
+/** Rejects malformed requests with one clear line (the CLI prints it on stderr). */
+export function validateRequest(request: AttributionRequest): void {
+  if (!request || typeof request !== 'object')
+    throw new AttributionError('bad-request', 'The request must be a JSON object.')
+  if (typeof request.model !== 'string' || !request.model)
+    throw new AttributionError('bad-request', 'The request needs "model": a model folder.')
+  if (!METHODS.has(request.method))
+    throw new AttributionError('bad-request', `Unknown method "${String(request.method)}". Use one of: ${[...METHODS].join(', ')}.`)
+  const input = request.input as { type?: string } | undefined
+  if (!input || !['text', 'tokens', 'template'].includes(input.type ?? ''))
+    throw new AttributionError('bad-request', 'The request needs "input" of type "text", "tokens" or "template".')
+}

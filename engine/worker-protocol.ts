@@ -1,0 +1,41 @@
+/**
+ * Messages between the deck (main thread) and the engine's Web Worker. The request and
+ * response are exactly the CLI's JSON contract (`engine/api.ts`).
+ */
+import type { AttributionRequest, AttributionResponse } from './api'
+import type { AttributionErrorCode } from './core/errors'
+import type { Progress } from './core/types'
+
+/** Where the browser finds models and runtime binaries; sent once, before any run. */
+export interface WorkerConfig {
+  /** Absolute URL prefix of `public/models/` (honours the deck's base path). */
+  modelsBaseUrl: string
+  /** Forbid loading models from the Hugging Face hub (`VITE_OFFLINE=1`). */
+  offline: boolean
+  /** onnxruntime-web binaries served from our own origin: { wasm, mjs }. */
+  ortWasmPaths?: { wasm: string, mjs: string }
+  /** tfjs-backend-wasm binaries, keyed by file name. */
+  tfWasmPaths?: Record<string, string>
+  /** Disable WebGPU (tests of the WASM fallback, or a lost device). */
+  disableWebGpu?: boolean
+}
+
+export type ToWorker =
+  | { type: 'config', config: WorkerConfig }
+  | { type: 'run', id: number, request: AttributionRequest }
+  | { type: 'cancel', id: number }
+
+/** Model loading: bytes fetched so far (from our server, the Cache Storage or the hub). */
+export interface LoadProgress {
+  file: string
+  loaded: number
+  total: number
+  source: 'local' | 'cache' | 'hub'
+}
+
+export type FromWorker =
+  | { type: 'progress', id: number, progress: Progress }
+  | { type: 'load', id: number, load: LoadProgress }
+  | { type: 'backend', id: number, backend: string }
+  | { type: 'result', id: number, response: AttributionResponse }
+  | { type: 'error', id: number, code: AttributionErrorCode | 'internal', message: string }

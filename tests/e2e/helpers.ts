@@ -1,0 +1,46 @@
+import type { Page } from '@playwright/test'
+
+export interface PageWatch {
+  consoleErrors: string[]
+  external: string[]
+}
+
+/** Records console errors and every request that leaves localhost. */
+export function watchPage(page: Page): PageWatch {
+  const watch: PageWatch = { consoleErrors: [], external: [] }
+  page.on('console', (msg) => {
+    if (msg.type() === 'error')
+      watch.consoleErrors.push(msg.text())
+  })
+  page.on('pageerror', err => watch.consoleErrors.push(String(err)))
+  page.on('request', (req) => {
+    const url = new URL(req.url())
+    if (!['http:', 'https:', 'ws:', 'wss:'].includes(url.protocol))
+      return
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+      watch.external.push(req.url())
+  })
+  return watch
+}
+
+/** The slide number (1-based) whose content holds a demo with this id. */
+export async function slideOfDemo(page: Page, demo: string): Promise<number> {
+  const no = await page.evaluate((id) => {
+    const el = document.querySelector(`[data-demo="${id}"]`)
+    return el?.closest('[data-slidev-no]')?.getAttribute('data-slidev-no') ?? null
+  }, demo)
+  if (!no)
+    throw new Error(`demo ${demo} not found on the current page`)
+  return Number(no)
+}
+
+/** Waits until a demo settles and returns its final state. */
+export async function settle(page: Page, demo: string, timeout = 180_000): Promise<string> {
+  const loc = page.locator(`[data-demo="${demo}"]`)
+  await loc.waitFor({ state: 'attached', timeout })
+  await page.waitForFunction((id) => {
+    const s = document.querySelector(`[data-demo="${id}"]`)?.getAttribute('data-state')
+    return s === 'done' || s === 'error' || s === 'missing-model'
+  }, demo, { timeout })
+  return (await loc.getAttribute('data-state')) ?? ''
+}
