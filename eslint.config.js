@@ -5,7 +5,7 @@ export default antfu({
   typescript: true,
   // Markdown code blocks in slides.md are Captum Python and shell, not our code.
   markdown: false,
-  ignores: ['dist/**', 'fixtures/**', 'public/**', 'test-results/**', 'playwright-report/**', '.slidev/**', '**/*.md'],
+  ignores: ['dist/**', 'public/**', 'test-results/**', 'playwright-report/**', '.slidev/**', '**/*.md'],
 }, {
   rules: {
     'no-console': 'off',

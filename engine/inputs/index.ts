@@ -1,0 +1,6 @@
+export { ProductBaselines } from './product-baselines'
+export { TextTemplateInput } from './text-template-input'
+export type { TextTemplateInputOptions } from './text-template-input'
+export { TextTokenInput } from './text-token-input'
+export type { TextTokenInputOptions } from './text-token-input'
+export type { InterpretableInput, LlmTokenizer } from './tokenizer'

@@ -1,0 +1,354 @@
+import type { ModelFiles } from '../core/files'
+/**
+ * The causal language model runtime (GPT-2 family) on transformers.js + ONNX Runtime.
+ * This is the only module that imports `@huggingface/transformers` for the LM: the LLM
+ * attribution code sees a tokenizer and a batched teacher-forced scorer, never a tensor.
+ */
+import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers'
+import { AttributionError } from '../core/errors'
+import { httpFiles } from '../core/files'
+
+export type CausalLmDevice = 'webgpu' | 'wasm' | 'cpu'
+
+export interface CausalLmOptions {
+  /** Let transformers.js fall back to the Hugging Face hub (default false: local files only). */
+  allowRemoteModels?: boolean
+  /** ORT wasm binaries served from our own origin (never a CDN): `{ wasm, mjs }` URLs or a folder URL. */
+  wasmPaths?: string | { wasm?: string, mjs?: string }
+  /** Devices to try in order. Default: ['webgpu', 'wasm'] in a browser, ['cpu'] in Node. */
+  device?: CausalLmDevice | CausalLmDevice[]
+  /** 'fp32' (default) or 'q8' (`onnx/model_quantized.onnx`). */
+  dtype?: 'fp32' | 'q8'
+  /** Loading progress, as transformers.js reports it (`{status, file, progress, loaded, total}`). */
+  onLoadProgress?: (p: { status: string, file?: string, progress?: number, loaded?: number, total?: number }) => void
+  /** Where the files are read for the existence checks; default: a folder in Node, HTTP in a browser. */
+  files?: ModelFiles
+  /** Rows × padded length above which one scoring call is split into several forwards. Default 256: bounds the [rows, len, vocab] logits to ~50 MB; on CPU, ORT is faster with such small batches than with one huge output tensor. */
+  maxBatchTokens?: number
+}
+
+/** One teacher-forcing row: the (perturbed) prompt ids and the target ids to score after it. */
+export interface ScoreRow {
+  promptIds: number[]
+  targetIds: number[]
+}
+
+/** Counters of the model work done so far (reported as `stats` by the LLM runs). */
+export interface CausalLmStats {
+  forwardCalls: number
+  rows: number
+  tokens: number
+}
+
+export interface CausalLm {
+  /** The folder or URL the model came from. */
+  readonly location: string
+  /** Context length (`n_positions`). */
+  readonly nPositions: number
+  readonly vocabSize: number
+  readonly eosTokenId: number
+  /** The ONNX file actually used: 'model' or the legacy 'decoder_model_merged' (no position_ids). */
+  readonly modelFile: 'model' | 'decoder_model_merged'
+  readonly device: CausalLmDevice
+  readonly dtype: 'fp32' | 'q8'
+  readonly stats: CausalLmStats
+  /** Token ids of `text`, no special tokens added (GPT-2 adds none anyway). */
+  encode: (text: string) => number[]
+  /** Text of `ids` (special tokens kept, tokenization spaces not cleaned up). */
+  decode: (ids: number[]) => string
+  /** Raw BPE strings, e.g. `Ġlives`. */
+  convertIdsToTokens: (ids: number[]) => string[]
+  /** Ids of raw BPE strings; throws `bad-request` for an unknown token. */
+  convertTokensToIds: (tokens: string[]) => number[]
+  /**
+   * Teacher-forced log-probs, one forward per batch: row r gets
+   * `[log p(t_1 | prompt), …, log p(t_T | prompt, t_<T)]` (float32 log_softmax values).
+   */
+  scoreTargets: (rows: ScoreRow[]) => Promise<Float32Array[]>
+  /** Raw logits of a right-padded batch: result[r] is [len_r][vocab] flattened (tests, checks). */
+  logits: (rows: number[][]) => Promise<Float32Array[]>
+  /** Greedy generation of at most `maxNewTokens` tokens (stops at EOS); returns only the new ids. */
+  generate: (promptIds: number[], opts?: { maxNewTokens?: number }) => Promise<number[]>
+  dispose: () => Promise<void>
+}
+
+const isBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined'
+  || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
+
+// transformers.js keeps its settings in one global `env`: loads are serialised so two
+// models from different folders never see each other's `localModelPath`.
+let loadQueue: Promise<unknown> = Promise.resolve()
+
+function splitSource(source: string): { base: string, name: string } {
+  const trimmed = source.replace(/\/+$/, '')
+  const cut = trimmed.lastIndexOf('/')
+  if (cut < 0)
+    return { base: './', name: trimmed }
+  return { base: `${trimmed.slice(0, cut)}/`, name: trimmed.slice(cut + 1) }
+}
+
+async function defaultFiles(source: string): Promise<ModelFiles> {
+  if (isBrowser || /^https?:\/\//.test(source))
+    return httpFiles(source)
+  const { nodeFiles } = await import('../core/node-files')
+  return nodeFiles(source)
+}
+
+function toInt64(rows: number[][], len: number, pad: number): Tensor {
+  const data = new BigInt64Array(rows.length * len)
+  rows.forEach((row, r) => {
+    for (let i = 0; i < len; i++)
+      data[r * len + i] = BigInt(i < row.length ? row[i] : pad)
+  })
+  return new Tensor('int64', data, [rows.length, len])
+}
+
+function maskTensor(rows: number[][], len: number): Tensor {
+  const data = new BigInt64Array(rows.length * len)
+  rows.forEach((row, r) => {
+    for (let i = 0; i < row.length; i++)
+      data[r * len + i] = 1n
+  })
+  return new Tensor('int64', data, [rows.length, len])
+}
+
+/** log_softmax(logits)[id], accumulated in float64 and rounded to float32 like torch's result. */
+function logProbAt(logits: Float32Array, offset: number, vocab: number, id: number): number {
+  let max = -Infinity
+  for (let v = 0; v < vocab; v++) {
+    const x = logits[offset + v]
+    if (x > max)
+      max = x
+  }
+  let sum = 0
+  for (let v = 0; v < vocab; v++)
+    sum += Math.exp(logits[offset + v] - max)
+  return Math.fround(logits[offset + id] - max - Math.log(sum))
+}
+
+/**
+ * Loads a GPT-2-style model in Hugging Face / Xenova layout: `config.json`, the tokenizer
+ * files and `onnx/model.onnx` (or the legacy `onnx/decoder_model_merged.onnx`).
+ * In Node `source` is a folder path; in the browser a URL such as `${BASE_URL}models/distilgpt2`.
+ *
+ * @example
+ * const lm = await loadCausalLm('../shared/captum-reference/gpt2-tiny')
+ * const [logps] = await lm.scoreTargets([{ promptIds: lm.encode('Hello'), targetIds: lm.encode(' world') }])
+ */
+export function loadCausalLm(source: string, options: CausalLmOptions = {}): Promise<CausalLm> {
+  const run = loadQueue.then(() => load(source, options))
+  loadQueue = run.catch(() => undefined)
+  return run
+}
+
+async function load(source: string, options: CausalLmOptions): Promise<CausalLm> {
+  const files = options.files ?? await defaultFiles(source)
+  const dtype = options.dtype ?? 'fp32'
+  const suffix = dtype === 'q8' ? '_quantized' : ''
+  for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
+    if (!await files.exists(name))
+      throw new AttributionError('missing-model', `Model file ${files.location}${name} is missing.`)
+  }
+  let modelFile: 'model' | 'decoder_model_merged'
+  if (await files.exists(`onnx/model${suffix}.onnx`))
+    modelFile = 'model'
+  else if (await files.exists(`onnx/decoder_model_merged${suffix}.onnx`))
+    modelFile = 'decoder_model_merged'
+  else
+    throw new AttributionError('missing-model', `No ONNX model in ${files.location}onnx/ (expected model${suffix}.onnx or decoder_model_merged${suffix}.onnx).`)
+
+  const { base, name } = splitSource(source)
+  env.allowLocalModels = true
+  env.allowRemoteModels = options.allowRemoteModels ?? false
+  env.localModelPath = base
+  if (options.wasmPaths !== undefined) {
+    const onnxEnv = env.backends.onnx as { wasm?: { wasmPaths?: unknown } }
+    onnxEnv.wasm ??= {}
+    onnxEnv.wasm.wasmPaths = options.wasmPaths
+  }
+
+  const progress_callback = options.onLoadProgress
+    ? (p: unknown) => options.onLoadProgress!(p as { status: string })
+    : undefined
+  const corrupt = (what: string, e: unknown): AttributionError =>
+    new AttributionError('corrupt-model', `Could not load the ${what} from ${files.location}: ${(e as Error)?.message ?? e} (truncated or malformed file?)`)
+
+  let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(name, { progress_callback })
+  }
+  catch (e) {
+    throw corrupt('tokenizer', e)
+  }
+  let config: Record<string, unknown>
+  try {
+    config = JSON.parse(await files.readText('config.json')) as Record<string, unknown>
+  }
+  catch (e) {
+    throw corrupt('config.json', e)
+  }
+
+  const devices: CausalLmDevice[] = Array.isArray(options.device)
+    ? options.device
+    : options.device ? [options.device] : isBrowser ? ['webgpu', 'wasm'] : ['cpu']
+  let model: Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>> | null = null
+  let device: CausalLmDevice = devices[0]
+  let lastError: unknown = null
+  for (const d of devices) {
+    if (d === 'webgpu' && !(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu)
+      continue
+    try {
+      model = await AutoModelForCausalLM.from_pretrained(name, {
+        dtype,
+        device: d,
+        progress_callback,
+        ...(modelFile === 'decoder_model_merged' ? { model_file_name: 'decoder_model_merged' } : {}),
+      } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])
+      device = d
+      break
+    }
+    catch (e) {
+      lastError = e
+    }
+  }
+  if (!model)
+    throw corrupt(`ONNX model (onnx/${modelFile}${suffix}.onnx, devices ${devices.join(', ')})`, lastError)
+  const lm = model
+
+  const vocab = tokenizer.get_vocab()
+  const idToToken: string[] = []
+  for (const [tok, id] of vocab) idToToken[id] = tok
+  const nPositions = Number(config.n_positions ?? config.n_ctx ?? tokenizer.model_max_length ?? 1024)
+  const vocabSize = Number(config.vocab_size ?? idToToken.length)
+  const eosTokenId = Number(config.eos_token_id ?? tokenizer.eos_token_id ?? 50256)
+  const maxBatchTokens = options.maxBatchTokens ?? 256
+  const stats: CausalLmStats = { forwardCalls: 0, rows: 0, tokens: 0 }
+
+  // One forward on a right-padded batch. Right padding keeps every real token at its
+  // default position 0…len−1, so the legacy graph (no position_ids) is exact too.
+  async function forwardBatch(rows: number[][]): Promise<{ data: Float32Array, len: number }> {
+    const len = Math.max(...rows.map(r => r.length))
+    const input_ids = toInt64(rows, len, eosTokenId)
+    const attention_mask = maskTensor(rows, len)
+    let out: { logits: Tensor }
+    try {
+      out = await (lm as unknown as (x: unknown) => Promise<{ logits: Tensor }>)({ input_ids, attention_mask })
+    }
+    catch (e) {
+      throw new AttributionError('backend', `The model forward failed: ${(e as Error).message}`)
+    }
+    stats.forwardCalls++
+    stats.rows += rows.length
+    stats.tokens += rows.reduce((s, r) => s + r.length, 0)
+    const data = out.logits.data as Float32Array // [B, len, vocab]
+    return { data, len }
+  }
+
+  // Groups consecutive rows so that rows × padded length stays under the budget.
+  function chunks(rows: number[][]): Array<[number, number]> {
+    const out: Array<[number, number]> = []
+    let start = 0
+    let maxLen = 0
+    for (let i = 0; i < rows.length; i++) {
+      const m = Math.max(maxLen, rows[i].length)
+      if (i > start && m * (i - start + 1) > maxBatchTokens) {
+        out.push([start, i])
+        start = i
+        maxLen = rows[i].length
+      }
+      else {
+        maxLen = m
+      }
+    }
+    if (rows.length > start)
+      out.push([start, rows.length])
+    return out
+  }
+
+  return {
+    location: files.location,
+    nPositions,
+    vocabSize,
+    eosTokenId,
+    modelFile,
+    device,
+    dtype,
+    stats,
+    encode: text => tokenizer.encode(text, { add_special_tokens: false }),
+    decode: ids => tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+    convertIdsToTokens: ids => ids.map((id) => {
+      const t = idToToken[id]
+      if (t === undefined)
+        throw new AttributionError('bad-request', `Token id ${id} is outside the vocabulary (0…${idToToken.length - 1}).`)
+      return t
+    }),
+    convertTokensToIds: tokens => tokens.map((t) => {
+      const id = vocab.get(t)
+      if (id === undefined)
+        throw new AttributionError('bad-request', `"${t}" is not a token of this vocabulary.`)
+      return id
+    }),
+    async scoreTargets(rows) {
+      for (const r of rows) {
+        if (r.targetIds.length === 0)
+          throw new AttributionError('empty-input', 'The target is empty.')
+        if (r.promptIds.length === 0)
+          throw new AttributionError('empty-input', 'The prompt is empty.')
+        if (r.promptIds.length + r.targetIds.length - 1 > nPositions)
+          throw new AttributionError('too-long', `Prompt + target is ${r.promptIds.length + r.targetIds.length} tokens, longer than the model's context (${nPositions}).`)
+      }
+      // Token k of the target is predicted at position len(prompt) − 1 + k of prompt + target[:-1].
+      const seqs = rows.map(r => [...r.promptIds, ...r.targetIds.slice(0, -1)])
+      const result: Float32Array[] = Array.from({ length: rows.length })
+      for (const [a, b] of chunks(seqs)) {
+        const { data, len } = await forwardBatch(seqs.slice(a, b))
+        for (let r = a; r < b; r++) {
+          const { promptIds, targetIds } = rows[r]
+          const lp = new Float32Array(targetIds.length) // [T]
+          for (let k = 0; k < targetIds.length; k++) {
+            const pos = promptIds.length - 1 + k
+            lp[k] = logProbAt(data, ((r - a) * len + pos) * vocabSize, vocabSize, targetIds[k])
+          }
+          result[r] = lp
+        }
+      }
+      return result
+    },
+    async logits(rows) {
+      const result: Float32Array[] = []
+      for (const [a, b] of chunks(rows)) {
+        const { data, len } = await forwardBatch(rows.slice(a, b))
+        for (let r = a; r < b; r++) {
+          const start = (r - a) * len * vocabSize
+          result.push(data.slice(start, start + rows[r].length * vocabSize))
+        }
+      }
+      return result
+    },
+    async generate(promptIds, opts = {}) {
+      const maxNewTokens = opts.maxNewTokens ?? 25
+      if (promptIds.length === 0)
+        throw new AttributionError('empty-input', 'The prompt is empty.')
+      if (promptIds.length + maxNewTokens > nPositions)
+        throw new AttributionError('too-long', `Prompt (${promptIds.length} tokens) + ${maxNewTokens} new tokens is longer than the model's context (${nPositions}).`)
+      let out: Tensor
+      try {
+        out = await lm.generate({
+          input_ids: toInt64([promptIds], promptIds.length, eosTokenId),
+          attention_mask: maskTensor([promptIds], promptIds.length),
+          max_new_tokens: maxNewTokens,
+          do_sample: false,
+        } as Parameters<typeof lm.generate>[0]) as Tensor
+      }
+      catch (e) {
+        throw new AttributionError('backend', `Generation failed: ${(e as Error).message}`)
+      }
+      const ids = (out.tolist() as Array<Array<bigint | number>>)[0].map(Number)
+      stats.forwardCalls += ids.length - promptIds.length
+      return ids.slice(promptIds.length)
+    },
+    async dispose() {
+      await lm.dispose()
+    },
+  }
+}
