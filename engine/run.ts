@@ -3,7 +3,7 @@
  * the tests and the benchmarks. It tells the model kind from the folder's files and
  * hands the request to that kind's runner.
  */
-import type { AttributionRequest, AttributionResponse } from './api'
+import type { AttributionRequest, AttributionResponse, LlmResponse } from './api'
 import { AttributionError } from './core/errors'
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
@@ -74,30 +74,46 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
       onBackend: env.onBackend,
     })
   }
+  const llmSource = {
+    source: location.name.startsWith('/') || location.name.startsWith('.') ? location.name : `${location.root}${location.name}`,
+    options: {
+      wasmPaths: env.ortWasmPaths,
+      allowRemoteModels: false,
+      files: location.files,
+      ...(env.preferWebGpu === false ? { device: ['wasm'] as Array<'wasm'> } : {}),
+      dtype: request.options?.dtype,
+      onLoadProgress: (p: { file?: string, loaded?: number, total?: number }) => {
+        if (p.file && p.total)
+          env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' as const })
+      },
+    },
+  }
+  const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
+  const metricsControl: RunControl = { signal: control.signal, onProgress: control.onProgress }
+  let response: LlmResponse
   if (LLM_GRADIENT_METHODS.has(request.method)) {
     const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
-    return runLlmGradientRequest(request, {
+    response = await runLlmGradientRequest(request, {
       files: location.files,
       prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
       wasmPaths: env.tfWasmPaths,
       onBackend: env.onBackend,
     }, control)
   }
-  const { runLlmRequest } = await import('./llm/run-llm')
-  return runLlmRequest(request, {
-    source: location.name.startsWith('/') || location.name.startsWith('.') ? location.name : `${location.root}${location.name}`,
-    options: {
-      wasmPaths: env.ortWasmPaths,
-      allowRemoteModels: false,
-      files: location.files,
-      ...(env.preferWebGpu === false ? { device: ['wasm'] as const } : {}),
-      dtype: request.options?.dtype,
-      onLoadProgress: (p) => {
-        if (p.file && p.total)
-          env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' })
-      },
-    },
-  }, control)
+  else {
+    response = await runLlmRequest({ ...request, metrics: undefined }, llmSource, control)
+  }
+  if (request.metrics?.length) {
+    const t0 = Date.now()
+    const { llmFaithfulness } = await import('./llm/faithfulness')
+    const lm = await getCausalLm(llmSource)
+    response.metrics = await llmFaithfulness(request, response, {
+      lm,
+      rerun: async r => await runRequest({ ...r, metrics: [] }, env, { signal: control.signal }) as LlmResponse,
+    }, metricsControl)
+    response.metrics.ms = Date.now() - t0
+  }
+  return response
 }
 
 const METHODS = new Set([
