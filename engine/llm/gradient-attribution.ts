@@ -1,0 +1,452 @@
+/**
+ * Captum 0.8's `LLMGradientAttribution` with the layer methods on the token-embedding
+ * output (`LayerIntegratedGradients(model, model.transformer.wte)`, and likewise
+ * `LayerGradientXActivation`, `LayerGradientShap`).
+ *
+ * For target token k, F_k = log_softmax(logits at the last position)[target_k] of
+ * `prompt + target[:k]`. Captum runs one attribute() per k, each with its own forward
+ * passes. With a causal model, position P−1+k of a single teacher-forced sequence
+ * `prompt + target[:-1]` sees exactly `prompt + target[:k]`, so every (alpha, k) pair is
+ * one independent batch row whose loss is that row's F_k; one gradient of Σ_rows F gives
+ * each row's own ∂F_k/∂x (rows do not interact). All rows go through as few passes as
+ * the memory budget allows.
+ *
+ * This module never touches a tensor: it gets embeddings and per-row gradients from an
+ * `EmbeddingGradientModel` (`engine/models/gpt2-tfjs.ts` is one).
+ */
+import type { AttributionRequest, GradientMethodName, LlmResponse } from '../api'
+import type { ModelFiles } from '../core/files'
+import type { RunControl } from '../core/types'
+import type { LlmTokenizer } from '../inputs/tokenizer'
+import { AttributionError, throwIfAborted } from '../core/errors'
+import { approximationParameters } from '../core/quadrature'
+import { Rng } from '../core/rng'
+
+export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
+
+export const LLM_GRADIENT_METHODS: readonly LlmGradientMethodName[] = ['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap']
+
+/** The sizes the memory estimate needs. */
+export interface GradientModelDims {
+  nLayer: number
+  nEmbd: number
+  nHead: number
+  nPositions: number
+  vocabSize: number
+}
+
+/** What LLMGradientAttribution needs from a causal LM (a `Gpt2Tfjs` satisfies it). */
+export interface EmbeddingGradientModel {
+  readonly config: GradientModelDims
+  /** Token-embedding layer output for `ids`, row-major [L, E]. */
+  embed: (ids: number[]) => Promise<Float32Array>
+  /**
+   * Row r: embeddings [seqLen, E]; F_r = log_softmax(logits[r, positions[r]])[targets[r]].
+   * Returns F [rows] and ∂F_r/∂x_r for the first `gradPositions` positions [rows, gradPositions, E].
+   */
+  logProbGrads: (embeds: Float32Array, rows: number, seqLen: number, positions: ArrayLike<number>, targets: ArrayLike<number>, gradPositions: number) => Promise<{ logProbs: Float32Array, grads: Float32Array }>
+}
+
+/** The prompt as Captum's `TextTokenInput` holds it (a `TextTokenInput` satisfies it). */
+export interface TokenInputLike {
+  /** Prompt ids. */
+  ids: number[]
+  /** Positions in `ids` that are features (all but `skipTokens`). */
+  featurePositions: number[]
+  /** The id an absent feature becomes (Captum default 0, "!" in GPT-2). */
+  baselineId: number
+}
+
+export interface LlmGradientOptions {
+  /** LayerIntegratedGradients: integration points (Captum default 50). */
+  nSteps?: number
+  /** LayerIntegratedGradients: 'gausslegendre' (default) or a Riemann rule. */
+  method?: string
+  /** LayerGradientShap: random alphas per target token (Captum default 5). */
+  nSamples?: number
+  /** LayerGradientShap: only 0 is supported (Captum would add noise to the integer token tensor). */
+  stdevs?: number
+  /** LayerGradientShap: seed of the alpha draws. */
+  seed?: number
+  /** Rows per gradient pass (default: as many as the memory budget allows). */
+  internalBatchSize?: number
+  /** Bytes one gradient pass may use (default `DEFAULT_GRADIENT_MEMORY_BYTES`). */
+  memoryBudgetBytes?: number
+  /** 'log_prob' (default) explains log p(target_k); 'prob' explains p(target_k). */
+  attrTarget?: 'log_prob' | 'prob'
+  /** LayerIntegratedGradients: also return Σ attr − (F(x) − F(x′)) per target token (2 rows per token more). */
+  returnConvergenceDelta?: boolean
+}
+
+export interface LlmGradientResult {
+  /** Σ_k tokenAttr[k], [nFeatures]. */
+  seqAttr: number[]
+  /** [T][nFeatures]: row k explains F_k. */
+  tokenAttr: number[][]
+  /** LayerIntegratedGradients with `returnConvergenceDelta`: per target token, signed. */
+  convergenceDelta?: number[]
+  /** Gradient passes made and rows sent through them. */
+  passes: number
+  rows: number
+  /** Σ over passes of rows × sequence length. */
+  tokens: number
+}
+
+/** One gradient pass may use this many bytes unless told otherwise (1 GiB). */
+export const DEFAULT_GRADIENT_MEMORY_BYTES = 1024 ** 3
+
+/**
+ * An upper estimate of the bytes one gradient pass over `rows` sequences of `seqLen`
+ * tokens keeps alive at its peak. Calibrated on tfjs (`tf.profile` peakBytes, CPU
+ * backend): the tape keeps every block intermediate and the backward pass makes its own,
+ * ~240·E floats per layer and token, plus the attention scores/probabilities and their
+ * gradients (~16·H·seqLen per layer and token) and ~8·V floats per row for the selected
+ * logits, softmax and their gradients. The test checks it stays above the measured peak.
+ *
+ * @example
+ * estimateGradientBytes({ nLayer: 6, nEmbd: 768, nHead: 12, nPositions: 1024, vocabSize: 50257 }, 1, 30) // ≈ 1.5e8
+ */
+export function estimateGradientBytes(dims: GradientModelDims, rows: number, seqLen: number): number {
+  const { nLayer, nEmbd: E, nHead: H, vocabSize: V } = dims
+  const perRow = nLayer * seqLen * (256 * E + 16 * H * seqLen) + 8 * V
+  return 4 * rows * perRow
+}
+
+/** One batch row: which target token it explains and where on the path it sits. */
+interface Row {
+  k: number
+  alpha: number
+  /** Quadrature / averaging weight of this row's gradient. */
+  weight: number
+  /** Rows only used for the convergence delta: F at alpha 0 or 1, weight 0. */
+  deltaOnly?: boolean
+}
+
+/**
+ * Captum's `LLMGradientAttribution(attr_method, tokenizer)` for a layer method on the token
+ * embeddings.
+ *
+ * @example
+ * const lig = new LLMGradientAttribution('LayerIntegratedGradients', model)
+ * const res = await lig.attribute({ ids: promptIds, featurePositions: promptIds.map((_, i) => i), baselineId: 0 }, targetIds, { nSteps: 25 })
+ * res.tokenAttr[0] // attribution of log p(target_0 | prompt) to each prompt token
+ */
+export class LLMGradientAttribution {
+  constructor(readonly methodName: LlmGradientMethodName, private readonly model: EmbeddingGradientModel) {
+    if (!LLM_GRADIENT_METHODS.includes(methodName))
+      throw new AttributionError('bad-request', `${methodName} is not an LLM gradient method (${LLM_GRADIENT_METHODS.join(', ')}).`)
+  }
+
+  /** The path rows of one target token, in Captum's step order. */
+  private rowsFor(k: number, options: LlmGradientOptions, rng: Rng | null): Row[] {
+    if (this.methodName === 'LayerGradientXActivation')
+      return [{ k, alpha: 1, weight: 1 }]
+    if (this.methodName === 'LayerGradientShap') {
+      const n = options.nSamples ?? 5
+      // GradientShap: alpha ~ U(0, 1) per sample, gradients averaged (SmoothGrad mean).
+      return Array.from({ length: n }, () => ({ k, alpha: rng!.uniform(), weight: 1 / n }))
+    }
+    const { alphas, weights } = approximationParameters(options.method ?? 'gausslegendre', options.nSteps ?? 50)
+    // Captum multiplies float32 gradients by the step sizes cast to float32.
+    const rows: Row[] = alphas.map((a, i) => ({ k, alpha: a, weight: Math.fround(weights[i]) }))
+    if (options.returnConvergenceDelta)
+      rows.push({ k, alpha: 0, weight: 0, deltaOnly: true }, { k, alpha: 1, weight: 0, deltaOnly: true })
+    return rows
+  }
+
+  /**
+   * Attributes each target token's F_k to the prompt features.
+   *
+   * @example
+   * const res = await new LLMGradientAttribution('LayerGradientXActivation', model).attribute(inp, [2712, 13126])
+   * res.seqAttr // [nFeatures]
+   */
+  async attribute(inp: TokenInputLike, targetIds: number[], options: LlmGradientOptions = {}, control: RunControl = {}): Promise<LlmGradientResult> {
+    const { nEmbd: E, nPositions } = this.model.config
+    const P = inp.ids.length
+    const T = targetIds.length
+    if (P === 0)
+      throw new AttributionError('empty-input', 'The prompt is empty.')
+    if (T === 0)
+      throw new AttributionError('empty-input', 'The target is empty.')
+    if (inp.featurePositions.length === 0)
+      throw new AttributionError('empty-input', 'The prompt has no tokens to attribute (all are skipped).')
+    if ((options.stdevs ?? 0) !== 0)
+      throw new AttributionError('unsupported', 'LayerGradientShap with stdevs > 0 is not supported: Captum would add the noise to the integer token ids.')
+    if (options.nSamples !== undefined && (!Number.isInteger(options.nSamples) || options.nSamples < 1))
+      throw new AttributionError('bad-request', `nSamples must be a positive integer (got ${options.nSamples}).`)
+    if (options.internalBatchSize !== undefined && (!Number.isInteger(options.internalBatchSize) || options.internalBatchSize < 1))
+      throw new AttributionError('bad-request', `internalBatchSize must be a positive integer (got ${options.internalBatchSize}).`)
+    // The last target token is predicted from prompt + target[:-1].
+    const L = P + T - 1
+    if (L > nPositions)
+      throw new AttributionError('too-long', `Prompt + target is ${P + T} tokens; the model reads at most ${nPositions} (+1 predicted).`)
+
+    // Plan every row first, so the memory check happens before any tensor exists.
+    const rng = this.methodName === 'LayerGradientShap' ? new Rng(options.seed ?? 0) : null
+    const rows: Row[] = []
+    for (let k = 0; k < T; k++) rows.push(...this.rowsFor(k, options, rng))
+    const budget = options.memoryBudgetBytes ?? DEFAULT_GRADIENT_MEMORY_BYTES
+    const perRow = estimateGradientBytes(this.model.config, 1, L)
+    const fit = Math.floor(budget / perRow)
+    if (fit < 1)
+      throw new AttributionError('too-long', `Prompt + target (${P + T} tokens) needs about ${(perRow / 2 ** 20).toFixed(0)} MiB per gradient row, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget: shorten the prompt or the target.`)
+    const perPass = Math.min(options.internalBatchSize ?? Infinity, fit, rows.length)
+
+    // Layer activations of the input and the baseline: [L, E] each. The target positions
+    // are the real target tokens in both, so x − x′ is 0 there (Captum cuts them off).
+    const seqIds = [...inp.ids, ...targetIds.slice(0, -1)]
+    const baseIds = seqIds.slice()
+    for (const p of inp.featurePositions) baseIds[p] = inp.baselineId
+    const x = await this.model.embed(seqIds)
+    const xb = this.methodName === 'LayerGradientXActivation' ? x : await this.model.embed(baseIds)
+    const diff = new Float32Array(P * E) // [P, E] (x − x′), float32 as in torch
+    for (let i = 0; i < P * E; i++) diff[i] = Math.fround(x[i] - xb[i])
+    // LayerGradientXActivation multiplies by the activation itself, not by x − x′.
+    const factor = this.methodName === 'LayerGradientXActivation' ? x.subarray(0, P * E) : diff
+
+    // Σ_rows weight · grad, per target token: [T, P, E] in float64.
+    const acc = new Float64Array(T * P * E)
+    const fAt0 = new Float64Array(T)
+    const fAt1 = new Float64Array(T)
+    const prob = options.attrTarget === 'prob'
+    let passes = 0
+    let tokens = 0
+    control.onProgress?.({ done: 0, total: rows.length, phase: this.methodName })
+    for (let start = 0; start < rows.length; start += perPass) {
+      throwIfAborted(control.signal)
+      const chunk = rows.slice(start, start + perPass)
+      // Rows are k-major, so a pass only needs the prefix up to its largest k: row k reads
+      // position P−1+k and, the model being causal, never sees what follows it.
+      const seqLen = P + Math.max(...chunk.map(r => r.k))
+      const embeds = new Float32Array(chunk.length * seqLen * E) // [rows, seqLen, E]
+      chunk.forEach((r, i) => {
+        const o = i * seqLen * E
+        for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + r.alpha * (x[j] - xb[j])
+        embeds.set(x.subarray(P * E, seqLen * E), o + P * E)
+      })
+      const { logProbs, grads } = await this.model.logProbGrads(
+        embeds,
+        chunk.length,
+        seqLen,
+        chunk.map(r => P - 1 + r.k),
+        chunk.map(r => targetIds[r.k]),
+        P,
+      )
+      passes++
+      tokens += chunk.length * seqLen
+      chunk.forEach((r, i) => {
+        // d exp(F)/dx = exp(F) · dF/dx for attrTarget 'prob'.
+        const f = prob ? Math.exp(logProbs[i]) : logProbs[i]
+        if (r.deltaOnly) {
+          if (r.alpha === 0)
+            fAt0[r.k] = f
+          else fAt1[r.k] = f
+          return
+        }
+        const w = prob ? r.weight * f : r.weight
+        const g = grads.subarray(i * P * E, (i + 1) * P * E)
+        const a = acc.subarray(r.k * P * E, (r.k + 1) * P * E)
+        for (let j = 0; j < P * E; j++) a[j] += w * g[j]
+      })
+      control.onProgress?.({ done: Math.min(start + perPass, rows.length), total: rows.length, phase: this.methodName })
+    }
+
+    // tokenAttr[k][feature] = Σ_e factor[p, e] · acc[k, p, e]; the sum over e is Captum's
+    // `attr.sum(-1)`; skipped tokens are then dropped (Captum's itp_mask).
+    const tokenAttr: number[][] = []
+    for (let k = 0; k < T; k++) {
+      tokenAttr.push(inp.featurePositions.map((p) => {
+        let s = 0
+        const o = (k * P + p) * E
+        for (let e = 0; e < E; e++) s += factor[p * E + e] * acc[o + e]
+        return s
+      }))
+    }
+    const seqAttr = inp.featurePositions.map((_, j) => tokenAttr.reduce((s, row) => s + row[j], 0))
+    if (!seqAttr.every(Number.isFinite))
+      throw new AttributionError('backend', 'The gradients came back non-finite (NaN or ±∞): the model weights or the backend are broken.')
+    const result: LlmGradientResult = { seqAttr, tokenAttr, passes, rows: rows.length, tokens }
+    if (this.methodName === 'LayerIntegratedGradients' && options.returnConvergenceDelta)
+      result.convergenceDelta = tokenAttr.map((row, k) => row.reduce((s, v) => s + v, 0) - (fAt1[k] - fAt0[k]))
+    return result
+  }
+}
+
+/** A loaded gradient model with its tokenizer. */
+export interface GradientLm {
+  model: EmbeddingGradientModel & {
+    generate: (promptIds: number[], maxNewTokens: number, eosTokenId?: number) => Promise<number[]>
+    readonly backend?: string
+  }
+  tokenizer: LlmTokenizer & { eosTokenId?: number }
+}
+
+/** Where the tfjs GPT-2 comes from, and which tfjs backends it may use. */
+export interface GradientModelLocation {
+  /** The model folder / URL prefix (`config.json`, `model.safetensors`, tokenizer files). */
+  files: ModelFiles
+  /** tfjs backends to try in order (default: webgpu → wasm → cpu in a browser, cpu in Node). */
+  prefer?: Array<'webgpu' | 'wasm' | 'cpu'>
+  /** tfjs-backend-wasm binaries served from our own origin. */
+  wasmPaths?: Record<string, string>
+  /** Told which backend ran (the badge on the slide). */
+  onBackend?: (backend: string) => void
+}
+
+/** A loaded model, a location with backend preferences, a `ModelFiles`, or a folder path (Node) / URL prefix (browser). */
+export type GradientModelSource = GradientLm | GradientModelLocation | ModelFiles | string
+
+const cache = new Map<string, Promise<GradientLm>>()
+
+/**
+ * Loads (once per location) the tfjs GPT-2 and its tokenizer.
+ *
+ * @example
+ * const { model, tokenizer } = await getGradientLm('/work/shared/captum-reference/gpt2-tiny')
+ */
+export async function getGradientLm(source: GradientModelSource): Promise<GradientLm> {
+  if (typeof source === 'object' && 'model' in source)
+    return source
+  let loc: GradientModelLocation
+  if (typeof source === 'string') {
+    const isBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined'
+      || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
+    if (isBrowser || /^https?:\/\//.test(source)) {
+      const { httpFiles } = await import('../core/files')
+      loc = { files: httpFiles(source) }
+    }
+    else {
+      const { nodeFiles } = await import('../core/node-files')
+      loc = { files: nodeFiles(source) }
+    }
+  }
+  else {
+    loc = 'files' in source ? source : { files: source }
+  }
+  const { files } = loc
+  let p = cache.get(files.location)
+  if (!p) {
+    p = (async () => {
+      // Lazy: only the gradient path pulls tfjs into a bundle.
+      const [{ Gpt2Tfjs }, { loadGpt2Tokenizer }] = await Promise.all([import('../models/gpt2-tfjs'), import('../models/gpt2-tokenizer')])
+      const [model, tokenizer] = await Promise.all([
+        Gpt2Tfjs.load(files, { prefer: loc.prefer, wasmPaths: loc.wasmPaths }),
+        loadGpt2Tokenizer(files),
+      ])
+      return { model, tokenizer }
+    })()
+    cache.set(files.location, p)
+    p.catch(() => cache.delete(files.location))
+  }
+  const lm = await p
+  if (lm.model.backend)
+    loc.onBackend?.(lm.model.backend)
+  return lm
+}
+
+/**
+ * Frees the cached gradient models (tests, or leaving the gradient slides).
+ *
+ * @example
+ * await disposeGradientLms() // the next request reloads the weights
+ */
+export async function disposeGradientLms(): Promise<void> {
+  const all = [...cache.values()]
+  cache.clear()
+  for (const p of all) {
+    try {
+      const lm = await p
+      ;(lm.model as { dispose?: () => void }).dispose?.()
+    }
+    catch {
+      // A failed load has nothing to free.
+    }
+  }
+}
+
+/**
+ * Runs one LLM gradient request (`LayerIntegratedGradients`, `LayerGradientXActivation`,
+ * `LayerGradientShap`) on a `text` or `tokens` input (Captum's TextTokenInput) and answers
+ * in the `LlmResponse` shape.
+ *
+ * @example
+ * const res = await runLlmGradientRequest({
+ *   model: 'gpt2-tiny', method: 'LayerIntegratedGradients', options: { nSteps: 25 },
+ *   input: { type: 'text', text: 'Dave lives in Palm Coast' }, target: ' playing golf',
+ * }, '/work/shared/captum-reference/gpt2-tiny')
+ * res.tokenAttr![0].length === res.inputTokens.length
+ */
+export async function runLlmGradientRequest(request: AttributionRequest, modelSource: GradientModelSource, control: RunControl = {}): Promise<LlmResponse> {
+  const t0 = Date.now()
+  if (!LLM_GRADIENT_METHODS.includes(request.method as LlmGradientMethodName))
+    throw new AttributionError('bad-request', `${request.method} is not an LLM gradient method (${LLM_GRADIENT_METHODS.join(', ')}).`)
+  const options = request.options ?? {}
+  const input = request.input
+  if (!input || typeof input !== 'object')
+    throw new AttributionError('bad-request', 'The request has no input.')
+  if (input.type === 'template')
+    throw new AttributionError('unsupported', 'LLMGradientAttribution takes a text (TextTokenInput) prompt, not a template (as in Captum).')
+  control.onProgress?.({ done: 0, total: 1, phase: 'loading model' })
+  const { model, tokenizer } = await getGradientLm(modelSource)
+  throwIfAborted(control.signal)
+
+  let ids: number[]
+  if (input.type === 'text') {
+    if (typeof input.text !== 'string' || input.text.length === 0)
+      throw new AttributionError('empty-input', 'The prompt is empty.')
+    ids = tokenizer.encode(input.text)
+  }
+  else if (input.type === 'tokens') {
+    ids = tokenizer.convertTokensToIds(input.tokens)
+  }
+  else {
+    throw new AttributionError('bad-request', `An LLM request takes a "text" input, not "${(input as { type: string }).type}".`)
+  }
+  if (ids.length === 0)
+    throw new AttributionError('empty-input', 'The prompt is empty.')
+  const toId = (t: number | string) => typeof t === 'number' ? t : tokenizer.convertTokensToIds([t])[0]
+  const skip = new Set((options.skipTokens ?? []).map(toId))
+  const featurePositions = ids.flatMap((id, i) => skip.has(id) ? [] : [i])
+  const inp: TokenInputLike = { ids, featurePositions, baselineId: toId(options.baselineToken ?? 0) }
+
+  let targetIds: number[]
+  if (request.target === null || request.target === undefined) {
+    const maxNew = options.maxNewTokens ?? 25
+    if (ids.length + maxNew > model.config.nPositions + 1)
+      throw new AttributionError('too-long', `Prompt (${ids.length} tokens) + ${maxNew} generated tokens exceed the model's context (${model.config.nPositions}).`)
+    control.onProgress?.({ done: 0, total: 1, phase: 'generating target' })
+    targetIds = await model.generate(ids, maxNew, tokenizer.eosTokenId)
+  }
+  else if (typeof request.target === 'string') {
+    targetIds = tokenizer.encode(request.target).filter(id => !skip.has(id))
+  }
+  else {
+    throw new AttributionError('bad-request', 'An LLM target is a string, or null to generate it.')
+  }
+  if (targetIds.length === 0)
+    throw new AttributionError('empty-input', 'The target is empty.')
+
+  const method = new LLMGradientAttribution(request.method as LlmGradientMethodName, model)
+  const res = await method.attribute(inp, targetIds, {
+    nSteps: options.nSteps,
+    method: options.method,
+    nSamples: options.nSamples,
+    stdevs: options.stdevs,
+    seed: options.seed,
+    internalBatchSize: options.internalBatchSize,
+    memoryBudgetBytes: typeof options.memoryBudgetBytes === 'number' ? options.memoryBudgetBytes : undefined,
+    attrTarget: options.attrTarget,
+  }, control)
+
+  return {
+    kind: 'llm',
+    inputTokens: tokenizer.convertIdsToTokens(featurePositions.map(p => ids[p])),
+    // Captum's pretty output tokens: each token's text, `\n` escaped, stripped.
+    outputTokens: targetIds.map(id => tokenizer.decode([id]).replace(/\n/g, '\\n').trim()),
+    seqAttr: res.seqAttr,
+    tokenAttr: res.tokenAttr,
+    targetIds,
+    stats: { forwardCalls: res.passes, rows: res.rows, ms: Date.now() - t0, tokens: res.tokens, backend: model.backend },
+  }
+}

@@ -1,0 +1,233 @@
+import type { EmbeddingGradientModel, TokenInputLike } from '../../../engine/llm/gradient-attribution'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AttributionError } from '../../../engine/core/errors'
+import { nodeFiles } from '../../../engine/core/node-files'
+import { estimateGradientBytes, LLMGradientAttribution, runLlmGradientRequest } from '../../../engine/llm/gradient-attribution'
+import { Gpt2Tfjs } from '../../../engine/models/gpt2-tfjs'
+import { tf } from '../../../engine/models/tf-backend'
+import { logSoftmaxAt, TINY, writeRandomGpt2 } from './random-gpt2'
+
+const HAVE_TINY = existsSync(join(TINY, 'reference.json'))
+if (!HAVE_TINY)
+  console.warn(`[gpt2] ${TINY} is absent: skipping the Captum LayerIntegratedGradients reference comparison.`)
+
+/** The real model, with its gradient passes counted (not a stand-in: every call goes through). */
+function counted(model: Gpt2Tfjs): EmbeddingGradientModel & { calls: number, rows: number } {
+  const c = {
+    calls: 0,
+    rows: 0,
+    config: model.config,
+    embed: (ids: number[]) => model.embed(ids),
+    logProbGrads: (...args: Parameters<Gpt2Tfjs['logProbGrads']>) => {
+      c.calls++
+      c.rows += args[1]
+      return model.logProbGrads(...args)
+    },
+  }
+  return c
+}
+
+/** F_k(ids) = log_softmax(logits[P−1+k])[target_k] of prompt + target[:-1], float64 from the logits. */
+function targetLogProbs(model: Gpt2Tfjs, prompt: number[], target: number[]): number[] {
+  const ids = [...prompt, ...target.slice(0, -1)]
+  const lg = model.logits([ids])
+  const d = lg.dataSync()
+  lg.dispose()
+  const V = model.config.vocabSize
+  return target.map((t, k) => logSoftmaxAt(d, (prompt.length - 1 + k) * V, V, t))
+}
+
+const allFeatures = (ids: number[], baselineId = 0): TokenInputLike => ({ ids, featurePositions: ids.map((_, i) => i), baselineId })
+
+describe('llm gradient attribution on a random GPT-2 (no shared files needed)', () => {
+  let rand: ReturnType<typeof writeRandomGpt2>
+  let model: Gpt2Tfjs
+  const prompt = [5, 17, 29, 3, 44, 12]
+  const target = [8, 51, 23]
+  beforeAll(async () => {
+    rand = writeRandomGpt2()
+    model = await Gpt2Tfjs.load(nodeFiles(rand.dir))
+  })
+  afterAll(() => {
+    model?.dispose()
+    rand?.cleanup()
+  })
+
+  it('integrated gradients (LayerIntegratedGradients) is complete per target token: Σ attr_k = F_k(x) − F_k(x′)', async () => {
+    const m = counted(model)
+    const res = await new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(prompt), target, { nSteps: 64, returnConvergenceDelta: true })
+    const fx = targetLogProbs(model, prompt, target)
+    const fb = targetLogProbs(model, prompt.map(() => 0), target)
+    expect(res.tokenAttr).toHaveLength(3)
+    // A real change to explain.
+    expect(Math.max(...fx.map((f, k) => Math.abs(f - fb[k])))).toBeGreaterThan(0.05)
+    res.tokenAttr.forEach((row, k) => {
+      const sum = row.reduce((a, b) => a + b, 0)
+      const change = fx[k] - fb[k]
+      expect(Math.abs(change)).toBeGreaterThan(1e-3)
+      expect(sum).toBeCloseTo(change, 4)
+      expect(res.convergenceDelta![k]).toBeCloseTo(sum - change, 4)
+    })
+    // seqAttr is the column sum of tokenAttr.
+    res.seqAttr.forEach((v, j) => expect(v).toBeCloseTo(res.tokenAttr.reduce((s, r) => s + r[j], 0), 12))
+    // All 3 × (64 + 2) rows went through one batched gradient pass.
+    expect(m.calls).toBe(1)
+    expect(m.rows).toBe(3 * 66)
+    // Few steps are visibly less complete than many (the test has teeth).
+    const coarse = await new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(prompt), target, { nSteps: 2, method: 'riemann_right', returnConvergenceDelta: true })
+    expect(Math.max(...coarse.convergenceDelta!.map(Math.abs))).toBeGreaterThan(1e-3)
+  })
+
+  it('gives the same numbers whatever internalBatchSize, in ceil(rows / batch) passes', async () => {
+    const m = counted(model)
+    const lig = new LLMGradientAttribution('LayerIntegratedGradients', m)
+    const all = await lig.attribute(allFeatures(prompt), target, { nSteps: 10 })
+    expect(m.calls).toBe(1)
+    const progress: number[] = []
+    const small = await lig.attribute(allFeatures(prompt), target, { nSteps: 10, internalBatchSize: 7 }, { onProgress: p => progress.push(p.done) })
+    expect(m.calls).toBe(1 + Math.ceil(30 / 7))
+    expect(progress[0]).toBe(0)
+    expect(progress.at(-1)).toBe(30)
+    small.tokenAttr.forEach((row, k) => row.forEach((v, j) => expect(v).toBeCloseTo(all.tokenAttr[k][j], 6)))
+  })
+
+  it('gradient × activation (LayerGradientXActivation) is Σ_e x_e ∂F_k/∂x_e, and LayerGradientShap converges to LayerIG', async () => {
+    const gxa = await new LLMGradientAttribution('LayerGradientXActivation', model).attribute(allFeatures(prompt), target)
+    // Direct: gradient at x for each k.
+    const x = await model.embed([...prompt, ...target.slice(0, -1)])
+    const L = prompt.length + target.length - 1
+    const E = model.config.nEmbd
+    for (let k = 0; k < target.length; k++) {
+      const { grads } = await model.logProbGrads(x, 1, L, [prompt.length - 1 + k], [target[k]], prompt.length)
+      prompt.forEach((_, p) => {
+        let s = 0
+        for (let e = 0; e < E; e++) s += x[p * E + e] * grads[p * E + e]
+        expect(gxa.tokenAttr[k][p]).toBeCloseTo(s, 6)
+      })
+    }
+    const ig = await new LLMGradientAttribution('LayerIntegratedGradients', model).attribute(allFeatures(prompt), target, { nSteps: 50 })
+    const shap = (seed: number, nSamples: number) => new LLMGradientAttribution('LayerGradientShap', model).attribute(allFeatures(prompt), target, { nSamples, seed })
+    const a = await shap(1, 150)
+    const b = await shap(1, 150)
+    const c = await shap(2, 150)
+    expect(b.seqAttr).toEqual(a.seqAttr) // seeded
+    expect(c.seqAttr).not.toEqual(a.seqAttr)
+    const err = (r: { seqAttr: number[] }) => Math.max(...r.seqAttr.map((v, j) => Math.abs(v - ig.seqAttr[j])))
+    const scale = Math.max(...ig.seqAttr.map(Math.abs))
+    // Monte Carlo over alpha ~ U(0,1): the error shrinks with nSamples.
+    expect(err(a)).toBeLessThan(0.15 * scale)
+    expect(err(await shap(1, 3))).toBeGreaterThan(err(a))
+  })
+
+  it('attrTarget "prob" explains p(target_k): completeness against probability differences', async () => {
+    const res = await new LLMGradientAttribution('LayerIntegratedGradients', model).attribute(allFeatures(prompt), target, { nSteps: 64, attrTarget: 'prob' })
+    const fx = targetLogProbs(model, prompt, target).map(Math.exp)
+    const fb = targetLogProbs(model, prompt.map(() => 0), target).map(Math.exp)
+    res.tokenAttr.forEach((row, k) => expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(fx[k] - fb[k], 5))
+  })
+
+  it('refuses a prompt over the memory budget with too-long before allocating anything', async () => {
+    const m = counted(model)
+    const before = tf.memory().numTensors
+    const perRow = estimateGradientBytes(model.config, 1, prompt.length + target.length - 1)
+    const err = await new LLMGradientAttribution('LayerIntegratedGradients', m)
+      .attribute(allFeatures(prompt), target, { memoryBudgetBytes: perRow - 1 })
+      .catch(e => e)
+    expect(err).toBeInstanceOf(AttributionError)
+    expect(err.code).toBe('too-long')
+    expect(err.message).toMatch(/budget/)
+    expect(m.calls).toBe(0)
+    expect(tf.memory().numTensors).toBe(before)
+    // With exactly one row's worth it runs, one row per pass.
+    const ok = await new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(prompt), target, { nSteps: 2, memoryBudgetBytes: perRow })
+    expect(ok.passes).toBe(6)
+    // Longer than the context (32 positions): too-long as well.
+    const long = Array.from({ length: 31 }, (_, i) => i + 1)
+    await expect(new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(long), [1, 2, 3])).rejects.toMatchObject({ code: 'too-long' })
+  })
+
+  it('estimateGradientBytes stays above the peak memory tfjs measures for a gradient pass', async () => {
+    const w = await model.embed([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
+    const rows = 12
+    const x = new Float32Array(rows * w.length)
+    for (let r = 0; r < rows; r++) x.set(w, r * w.length)
+    const weightsBytes = tf.memory().numBytes
+    const prof = await tf.profile(async () => {
+      await model.logProbGrads(x, rows, 12, Array.from({ length: rows }, () => 11), Array.from({ length: rows }, () => 3), 12)
+    })
+    const used = prof.peakBytes - weightsBytes
+    expect(used).toBeGreaterThan(0)
+    const est = estimateGradientBytes(model.config, rows, 12)
+    expect(est).toBeGreaterThan(used)
+    expect(est).toBeLessThan(4 * used) // and not absurdly loose
+  })
+
+  it('cancels between passes and leaves no tensors behind over 20 runs', async () => {
+    const ac = new AbortController()
+    const lig = new LLMGradientAttribution('LayerIntegratedGradients', model)
+    const p = lig.attribute(allFeatures(prompt), target, { nSteps: 8, internalBatchSize: 4 }, {
+      signal: ac.signal,
+      onProgress: ({ done }) => done >= 8 && ac.abort(),
+    })
+    await expect(p).rejects.toMatchObject({ code: 'cancelled' })
+    await lig.attribute(allFeatures(prompt), target, { nSteps: 4 })
+    const before = tf.memory().numTensors
+    for (let i = 0; i < 20; i++) await lig.attribute(allFeatures(prompt), target, { nSteps: 4, internalBatchSize: 5 })
+    expect(tf.memory().numTensors).toBe(before)
+  })
+
+  it('rejects bad options with clear errors', async () => {
+    const lig = new LLMGradientAttribution('LayerIntegratedGradients', model)
+    await expect(lig.attribute(allFeatures(prompt), [], {})).rejects.toMatchObject({ code: 'empty-input' })
+    await expect(lig.attribute(allFeatures(prompt), target, { internalBatchSize: 0 })).rejects.toMatchObject({ code: 'bad-request' })
+    await expect(lig.attribute(allFeatures(prompt), target, { method: 'simpson' })).rejects.toMatchObject({ code: 'bad-request' })
+    await expect(new LLMGradientAttribution('LayerGradientShap', model).attribute(allFeatures(prompt), target, { stdevs: 0.1 })).rejects.toMatchObject({ code: 'unsupported' })
+  })
+})
+
+describe.skipIf(!HAVE_TINY)('llm gradient attribution vs Captum 0.8 on the shared tiny GPT-2', () => {
+  const ref = HAVE_TINY ? JSON.parse(readFileSync(join(TINY, 'reference.json'), 'utf8')) : null
+  const want = ref?.results.find((r: { method: string }) => r.method === 'LayerIntegratedGradients')
+
+  it('matches Captum LayerIntegratedGradients (n_steps 25) on case a: seq_attr and token_attr within 5e-6, in one gradient pass', async () => {
+    const progress: Array<{ done: number, total: number }> = []
+    const res = await runLlmGradientRequest({
+      model: TINY,
+      method: 'LayerIntegratedGradients',
+      options: { nSteps: 25 },
+      input: { type: 'text', text: ref.inputs.a.prompt },
+      target: ref.inputs.a.target,
+    }, TINY, { onProgress: p => progress.push(p) })
+    expect(res.kind).toBe('llm')
+    expect(res.inputTokens).toEqual(want.input_tokens)
+    expect(res.outputTokens).toEqual(want.output_tokens)
+    expect(res.targetIds).toEqual(want.target_ids)
+    expect(res.seqAttr).toHaveLength(16)
+    res.seqAttr.forEach((v, j) => expect(Math.abs(v - want.seq_attr[j])).toBeLessThan(5e-6))
+    expect(res.tokenAttr).toHaveLength(8)
+    res.tokenAttr!.forEach((row, k) => row.forEach((v, j) => expect(Math.abs(v - want.token_attr[k][j])).toBeLessThan(5e-6)))
+    // Captum: 24 forward calls (3 per target token); here 8 × 25 rows in one pass.
+    expect(res.stats).toMatchObject({ forwardCalls: 1, rows: 200, backend: 'cpu' })
+    expect(progress.at(-1)).toMatchObject({ done: 200, total: 200 })
+  })
+
+  it('generates the target greedily when it is null, and refuses templates', async () => {
+    const fx = JSON.parse(readFileSync(join(TINY, 'oracle_fixture.json'), 'utf8'))
+    const backends: string[] = []
+    const res = await runLlmGradientRequest({
+      model: TINY,
+      method: 'LayerGradientXActivation',
+      options: { maxNewTokens: 5 },
+      input: { type: 'tokens', tokens: fx.tokenizer[0].tokens.slice(0, 12) },
+      target: null,
+    }, { files: nodeFiles(TINY), prefer: ['cpu'], onBackend: b => backends.push(b) })
+    expect(backends).toEqual(['cpu'])
+    expect(res.targetIds).toEqual(fx.greedy5)
+    expect(res.tokenAttr).toHaveLength(5)
+    await expect(runLlmGradientRequest({ model: TINY, method: 'LayerIntegratedGradients', input: { type: 'template', template: '{} x', values: ['a'] }, target: ' b' }, TINY))
+      .rejects
+      .toMatchObject({ code: 'unsupported' })
+  })
+})
