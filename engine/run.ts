@@ -7,6 +7,7 @@ import type { AttributionRequest, AttributionResponse, LlmResponse } from './api
 import { AttributionError } from './core/errors'
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
+import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
 
 /** Where a request's `model` lives. */
@@ -16,11 +17,14 @@ export interface ModelLocation {
   files: ModelFiles
   /** Node: the folder path; browser: the URL prefix that holds the folder. */
   root: string
+  /** Set when the model comes from the Hugging Face hub (then `files` is this too). */
+  hub?: HubModel
 }
 
 /** How the runners reach models and runtimes in this environment (Node or browser). */
 export interface EngineEnv {
-  locate: (model: string) => ModelLocation
+  /** May look around first (the browser checks `public/models/`, then the hub). */
+  locate: (model: string) => ModelLocation | Promise<ModelLocation>
   /** Forbid remote (hub) model loading. */
   offline?: boolean
   ortWasmPaths?: { wasm: string, mjs: string }
@@ -42,6 +46,12 @@ const LLM_GRADIENT_METHODS = new Set(['LayerIntegratedGradients', 'LayerGradient
  * await detectModelKind(nodeFiles('public/models/bow')) // 'bow'
  */
 export async function detectModelKind(files: ModelFiles): Promise<ModelKind> {
+  // Folders we write carry a manifest naming their kind: one request, no 404 probing.
+  if (await files.exists('manifest.json')) {
+    const kind = (JSON.parse(await files.readText('manifest.json')) as { kind?: string }).kind
+    if (kind === 'bow' || kind === 'gpt2')
+      return kind
+  }
   if (await files.exists('bow.json'))
     return 'bow'
   if (await files.exists('config.json')) {
@@ -64,7 +74,7 @@ export async function detectModelKind(files: ModelFiles): Promise<ModelKind> {
  */
 export async function runRequest(request: AttributionRequest, env: EngineEnv, control: RunControl = {}): Promise<AttributionResponse> {
   validateRequest(request)
-  const location = env.locate(request.model)
+  const location = await env.locate(request.model)
   const kind = await detectModelKind(location.files)
   if (kind === 'bow') {
     const { runBowRequest } = await import('./bow/run-bow')
@@ -75,11 +85,14 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
     })
   }
   const llmSource = {
-    source: location.name.startsWith('/') || location.name.startsWith('.') ? location.name : `${location.root}${location.name}`,
+    // A hub model is cached under its repos and revisions; a folder under its path or URL.
+    source: location.hub ? location.hub.id : location.name.startsWith('/') || location.name.startsWith('.') ? location.name : `${location.root}${location.name}`,
     options: {
       wasmPaths: env.ortWasmPaths,
+      // Never transformers.js's own hub access: a hub model goes through `hub` (engine/models/hub.ts).
       allowRemoteModels: false,
       files: location.files,
+      hub: location.hub,
       ...(env.preferWebGpu === false ? { device: ['wasm'] as Array<'wasm'> } : {}),
       dtype: request.options?.dtype,
       onLoadProgress: (p: { file?: string, loaded?: number, total?: number }) => {

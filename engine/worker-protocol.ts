@@ -5,6 +5,7 @@
 import type { AttributionRequest, AttributionResponse } from './api'
 import type { AttributionErrorCode } from './core/errors'
 import type { Progress } from './core/types'
+import type { HubLock } from './models/hub-config'
 
 /** Where the browser finds models and runtime binaries; sent once, before any run. */
 export interface WorkerConfig {
@@ -18,6 +19,10 @@ export interface WorkerConfig {
   tfWasmPaths?: Record<string, string>
   /** Disable WebGPU (tests of the WASM fallback, or a lost device). */
   disableWebGpu?: boolean
+  /** Hugging Face hub host for models missing from `public/models/` (`VITE_HUB_URL`, default https://huggingface.co). */
+  hubUrl?: string
+  /** `models.lock.json` when the deck was built with one: pinned commits and sha256 sums. */
+  hubLock?: HubLock | null
 }
 
 export type ToWorker =

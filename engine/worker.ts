@@ -4,7 +4,7 @@
  * JSON and answers with the CLI's response JSON, plus progress, load and backend events.
  */
 import { AttributionError } from './core/errors'
-import { httpFiles } from './core/files'
+import { locateModel } from './models/hub-locate'
 import { runRequest } from './run'
 import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol'
 
@@ -38,7 +38,14 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         throw new AttributionError('cancelled', 'The attribution was cancelled.')
       const cfg = config
       const response = await runRequest(request, {
-        locate: name => ({ name, files: httpFiles(`${cfg.modelsBaseUrl}${name}/`), root: cfg.modelsBaseUrl }),
+        // public/models/<name>/ first, then the hub (unless offline), else `npm run models`.
+        locate: name => locateModel(name, {
+          modelsBaseUrl: cfg.modelsBaseUrl,
+          offline: cfg.offline,
+          hubUrl: cfg.hubUrl,
+          lock: cfg.hubLock,
+          onLoad: load => post({ type: 'load', id, load }),
+        }),
         offline: cfg.offline,
         ortWasmPaths: cfg.ortWasmPaths,
         tfWasmPaths: cfg.tfWasmPaths,

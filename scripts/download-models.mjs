@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
+import { markAvailable } from './lib-available.mjs'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const outDir = join(root, 'public/models/distilgpt2')
@@ -138,6 +139,7 @@ async function main() {
   manifest.source = sources.join(', ')
   writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`)
   writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  markAvailable(join(root, 'public/models'), 'distilgpt2')
   console.log(`\nDone: ${outDir}\nLock written to models.lock.json (commit it to pin these exact files).`)
 }
 

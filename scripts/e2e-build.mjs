@@ -4,6 +4,7 @@
 // site's models. `npm run test:e2e` runs this, then Playwright.
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync } from 'node:fs'
+import { markAvailable } from './lib-available.mjs'
 
 function run(cmd, args, env = {}) {
   console.log(`[e2e-build] ${cmd} ${args.join(' ')}`)
@@ -17,3 +18,4 @@ if (!existsSync('fixtures/tiny-gpt2/onnx/model.onnx'))
 run('npx', ['slidev', 'build', '--out', 'dist'], { VITE_OFFLINE: '1', VITE_LLM_MODEL: 'tiny-gpt2' })
 mkdirSync('dist/models', { recursive: true })
 cpSync('fixtures/tiny-gpt2', 'dist/models/tiny-gpt2', { recursive: true })
+markAvailable('dist/models', 'tiny-gpt2')

@@ -26,6 +26,8 @@ const types = {
 
 createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://localhost')
+  if (process.env.LOG_REQUESTS)
+    console.log(req.method, url.pathname)
   let path = decodeURIComponent(url.pathname)
   if (!path.startsWith(base)) {
     res.writeHead(404).end('outside base path')

@@ -11,6 +11,8 @@ import type { AttributionRequest, AttributionResponse } from '../../engine/api'
 import type { Progress } from '../../engine/core/types'
 import { requestKeyOf } from '../../engine/core/request-key'
 import type { FromWorker, LoadProgress, ToWorker, WorkerConfig } from '../../engine/worker-protocol'
+import type { HubLock } from '../../engine/models/hub-config'
+import { DEFAULT_HUB_URL } from '../../engine/models/hub-config'
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
 import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
 import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
@@ -43,13 +45,27 @@ const absolute = (url: string) => new URL(url, location.href).href
 /** Stable JSON (sorted keys) so equal requests get equal cache keys. */
 export const requestKey = requestKeyOf
 
-/** The deck's configuration, fixed at build time (dev, build and export honour it). */
+// `models.lock.json` (written by `npm run models`) pins the hub commits and sha256 sums
+// when present; a glob so that a checkout without it still builds.
+const locks = import.meta.glob<HubLock>('../../models.lock.json', { eager: true, import: 'default' })
+const hubLock: HubLock | null = Object.values(locks)[0] ?? null
+
+/**
+ * The deck's configuration, fixed at build time (dev, build and export honour it):
+ * `VITE_OFFLINE=1` forbids the hub (models only from public/models/), `VITE_HUB_URL`
+ * moves the hub (tests), `VITE_LLM_MODEL` names the LLM (default distilgpt2).
+ *
+ * @example
+ * deckConfig().offline // true in `npm run export` and the e2e build
+ */
 export function deckConfig(): WorkerConfig & { llmModel: string } {
   const env = import.meta.env
   const params = new URLSearchParams(typeof location === 'undefined' ? '' : location.search)
   return {
     modelsBaseUrl: absolute(`${env.BASE_URL}models/`),
     offline: env.VITE_OFFLINE === '1' || env.VITE_OFFLINE === 'true',
+    hubUrl: (env.VITE_HUB_URL as string | undefined) || DEFAULT_HUB_URL,
+    hubLock,
     llmModel: env.VITE_LLM_MODEL || 'distilgpt2',
     ortWasmPaths: { wasm: absolute(ortWasm), mjs: absolute(ortMjs) },
     tfWasmPaths: {

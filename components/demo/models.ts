@@ -1,22 +1,20 @@
 /**
- * Which model folders the deck can see. A folder counts as present when its
- * `manifest.json` is served (the static server's SPA fallback answers HTML, which we reject).
+ * Which optional model folders the deck can offer (e.g. the course's imported BoW model).
+ * `public/models/available.json` lists them; the scripts that write a model folder
+ * under public/models/ add its name. Asking the list, rather than probing each folder,
+ * keeps the console free of 404s for models that are simply not there.
  */
-import { deckConfig } from './engine-client'
+const BASE = `${import.meta.env.BASE_URL}models/`
 
-const seen = new Map<string, Promise<boolean>>()
+let list: Promise<string[]> | null = null
 
 /**
  * @example
  * if (await modelAvailable('bow-course')) showCourseToggle()
  */
-export function modelAvailable(name: string): Promise<boolean> {
-  let p = seen.get(name)
-  if (!p) {
-    p = fetch(`${deckConfig().modelsBaseUrl}${name}/manifest.json`, { method: 'HEAD' })
-      .then(r => r.ok && !(r.headers.get('content-type') ?? '').includes('text/html'))
-      .catch(() => false)
-    seen.set(name, p)
-  }
-  return p
+export async function modelAvailable(name: string): Promise<boolean> {
+  list ??= fetch(`${BASE}available.json`)
+    .then(r => (r.ok ? r.json() as Promise<string[]> : []))
+    .catch(() => [])
+  return (await list).includes(name)
 }

@@ -1,3 +1,5 @@
+import { AttributionError } from './errors'
+
 /**
  * Where a model's files come from. Node reads a folder; the browser fetches a URL
  * prefix. Model adapters read through this so they run unchanged in both.
@@ -17,7 +19,6 @@ export async function readJson<T = unknown>(files: ModelFiles, name: string): Pr
     return JSON.parse(text) as T
   }
   catch {
-    const { AttributionError } = await import('./errors')
     throw new AttributionError('corrupt-model', `${files.location}${name} is not valid JSON (truncated download?).`)
   }
 }
@@ -32,7 +33,6 @@ export async function readJson<T = unknown>(files: ModelFiles, name: string): Pr
 export function httpFiles(baseUrl: string, fetchImpl: typeof fetch = fetch): ModelFiles {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
   const get = async (name: string): Promise<Response> => {
-    const { AttributionError } = await import('./errors')
     let res: Response
     try {
       res = await fetchImpl(base + name)

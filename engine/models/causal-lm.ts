@@ -1,4 +1,5 @@
 import type { ModelFiles } from '../core/files'
+import type { HubModel } from './hub'
 /**
  * The causal language model runtime (GPT-2 family) on transformers.js + ONNX Runtime.
  * This is the only module that imports `@huggingface/transformers` for the LM: the LLM
@@ -23,6 +24,11 @@ export interface CausalLmOptions {
   onLoadProgress?: (p: { status: string, file?: string, progress?: number, loaded?: number, total?: number }) => void
   /** Where the files are read for the existence checks; default: a folder in Node, HTTP in a browser. */
   files?: ModelFiles
+  /**
+   * Load from the Hugging Face hub through our fetch wrapper (`hub.ts`: progress, integrity,
+   * Cache Storage) instead of a folder; `source` is then only a name. Set by the locator.
+   */
+  hub?: HubModel
   /** Rows × padded length above which one scoring call is split into several forwards. Default 256: bounds the [rows, len, vocab] logits to ~50 MB; on CPU, ORT is faster with such small batches than with one huge output tensor. */
   maxBatchTokens?: number
 }
@@ -79,12 +85,33 @@ const isBrowser = typeof (globalThis as { document?: unknown }).document !== 'un
 // models from different folders never see each other's `localModelPath`.
 let loadQueue: Promise<unknown> = Promise.resolve()
 
+// transformers.js's own hub settings, restored for folder loads after a hub load changed them.
+const TRANSFORMERS_REMOTE = { remoteHost: env.remoteHost, remotePathTemplate: env.remotePathTemplate }
+
+/** True when the browser can give a WebGPU adapter (false in Node, or without one). */
+async function webGpuAdapterAvailable(): Promise<boolean> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } } | undefined)?.gpu
+  if (!gpu)
+    return false
+  try {
+    return (await gpu.requestAdapter()) != null
+  }
+  catch {
+    return false
+  }
+}
+
 function splitSource(source: string): { base: string, name: string } {
   const trimmed = source.replace(/\/+$/, '')
   const cut = trimmed.lastIndexOf('/')
   if (cut < 0)
     return { base: './', name: trimmed }
-  return { base: `${trimmed.slice(0, cut)}/`, name: trimmed.slice(cut + 1) }
+  let base = `${trimmed.slice(0, cut)}/`
+  // transformers.js treats an absolute http(s) localModelPath as a *remote* URL (and
+  // refuses it with allowRemoteModels=false): in the browser, give it the same-origin path.
+  if (isBrowser && /^https?:\/\//.test(base) && typeof location !== 'undefined' && new URL(base).origin === location.origin)
+    base = new URL(base).pathname
+  return { base, name: trimmed.slice(cut + 1) }
 }
 
 async function defaultFiles(source: string): Promise<ModelFiles> {
@@ -142,7 +169,8 @@ export function loadCausalLm(source: string, options: CausalLmOptions = {}): Pro
 }
 
 async function load(source: string, options: CausalLmOptions): Promise<CausalLm> {
-  const files = options.files ?? await defaultFiles(source)
+  const hub = options.hub
+  const files = hub ?? options.files ?? await defaultFiles(source)
   const dtype = options.dtype ?? 'fp32'
   const suffix = dtype === 'q8' ? '_quantized' : ''
   for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
@@ -157,17 +185,43 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
   else
     throw new AttributionError('missing-model', `No ONNX model in ${files.location}onnx/ (expected model${suffix}.onnx or decoder_model_merged${suffix}.onnx).`)
 
-  const { base, name } = splitSource(source)
-  env.allowLocalModels = true
-  env.allowRemoteModels = options.allowRemoteModels ?? false
-  env.localModelPath = base
+  const { base, name: folderName } = splitSource(source)
+  let name = folderName
+  let revision: string | undefined
+  if (hub) {
+    // Every file transformers.js asks for is answered from our verified bytes (customCache,
+    // looked up by its hub URL) before it would fetch anything itself: the hub download,
+    // its progress and its integrity checks are ours. Remote stays allowed only so that
+    // transformers.js consults that cache for hub URLs at all.
+    name = hub.spec.onnxRepo
+    revision = hub.revision(name)
+    await hub.prefetch(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}${suffix}.onnx`])
+    env.allowLocalModels = false
+    env.allowRemoteModels = true
+    env.remoteHost = `${hub.hubUrl}/`
+    env.remotePathTemplate = '{model}/resolve/{revision}/'
+    env.useCustomCache = true
+    env.customCache = hub.transformersCache() as typeof env.customCache
+  }
+  else {
+    env.useCustomCache = false
+    env.customCache = null
+    env.remoteHost = TRANSFORMERS_REMOTE.remoteHost
+    env.remotePathTemplate = TRANSFORMERS_REMOTE.remotePathTemplate
+    env.allowLocalModels = true
+    env.allowRemoteModels = options.allowRemoteModels ?? false
+    env.localModelPath = base
+    // Our own server is the source of truth for local folders: no stale copy in Cache Storage.
+    env.useBrowserCache = false
+  }
   if (options.wasmPaths !== undefined) {
     const onnxEnv = env.backends.onnx as { wasm?: { wasmPaths?: unknown } }
     onnxEnv.wasm ??= {}
     onnxEnv.wasm.wasmPaths = options.wasmPaths
   }
 
-  const progress_callback = options.onLoadProgress
+  // Hub loads report their bytes from hub.ts (source 'hub' | 'cache'), not from transformers.js.
+  const progress_callback = options.onLoadProgress && !hub
     ? (p: unknown) => options.onLoadProgress!(p as { status: string })
     : undefined
   const corrupt = (what: string, e: unknown): AttributionError =>
@@ -175,10 +229,10 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
 
   let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>
   try {
-    tokenizer = await AutoTokenizer.from_pretrained(name, { progress_callback })
+    tokenizer = await AutoTokenizer.from_pretrained(name, { progress_callback, ...(revision ? { revision } : {}) })
   }
   catch (e) {
-    throw corrupt('tokenizer', e)
+    throw e instanceof AttributionError ? e : corrupt('tokenizer', e)
   }
   let config: Record<string, unknown>
   try {
@@ -194,14 +248,18 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
   let model: Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>> | null = null
   let device: CausalLmDevice = devices[0]
   let lastError: unknown = null
+  // navigator.gpu exists in Chromium even without an adapter, and a failed WebGPU start
+  // leaves ORT unable to start another backend in this worker: ask for an adapter first.
+  const hasAdapter = devices.includes('webgpu') && await webGpuAdapterAvailable()
   for (const d of devices) {
-    if (d === 'webgpu' && !(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu)
+    if (d === 'webgpu' && !hasAdapter)
       continue
     try {
       model = await AutoModelForCausalLM.from_pretrained(name, {
         dtype,
         device: d,
         progress_callback,
+        ...(revision ? { revision } : {}),
         ...(modelFile === 'decoder_model_merged' ? { model_file_name: 'decoder_model_merged' } : {}),
       } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])
       device = d
@@ -211,6 +269,8 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
       lastError = e
     }
   }
+  // transformers.js and ORT hold their own copies now: free the prefetched hub bytes.
+  hub?.releasePrefetched()
   if (!model)
     throw corrupt(`ONNX model (onnx/${modelFile}${suffix}.onnx, devices ${devices.join(', ')})`, lastError)
   const lm = model

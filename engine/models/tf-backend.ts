@@ -34,7 +34,10 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
     for (const name of prefer) {
       try {
         if (name === 'webgpu') {
-          if (!(globalThis.navigator as { gpu?: unknown } | undefined)?.gpu)
+          // navigator.gpu exists in Chromium even when no adapter can be had: ask first,
+          // rather than letting tfjs fail (and warn) inside setBackend.
+          const gpu = (globalThis.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } } | undefined)?.gpu
+          if (!gpu || !(await gpu.requestAdapter().catch(() => null)))
             continue
           await import('@tensorflow/tfjs-backend-webgpu')
         }
