@@ -3,6 +3,8 @@
  *
  * Prints one JSON response on stdout. On bad input it exits non-zero with a one-line
  * message on stderr (`error[<code>]: <message>`). `--request -` reads stdin.
+ * A file holding a JSON *array* of requests is answered with an array of responses, in
+ * one process (models are loaded once): the tests and the PDF check use that.
  */
 import { readFileSync } from 'node:fs'
 import process from 'node:process'
@@ -22,15 +24,17 @@ async function main() {
   const path = i >= 0 ? args[i + 1] : undefined
   if (!path)
     fail('bad-request', 'usage: npm run --silent attribute -- --request <file.json | ->')
-  let request: AttributionRequest
+  let request: AttributionRequest | AttributionRequest[]
   try {
-    request = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8')) as AttributionRequest
+    request = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8')) as AttributionRequest | AttributionRequest[]
   }
   catch (e) {
     fail('bad-request', `cannot read the request ${path}: ${(e as Error).message}`)
   }
   try {
-    const response = await runRequest(request, nodeEnv())
+    const response = Array.isArray(request)
+      ? await sequential(request.map(r => () => runRequest(r, nodeEnv())))
+      : await runRequest(request, nodeEnv())
     process.stdout.write(`${JSON.stringify(response)}\n`)
   }
   catch (e) {
@@ -38,6 +42,13 @@ async function main() {
       fail(e.code, e.message)
     fail('internal', (e as Error).stack ?? String(e))
   }
+}
+
+async function sequential<T>(jobs: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = []
+  for (const job of jobs)
+    out.push(await job())
+  return out
 }
 
 void main().then(() => process.exit(0))

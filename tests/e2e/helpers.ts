@@ -44,3 +44,23 @@ export async function settle(page: Page, demo: string, timeout = 180_000): Promi
   }, demo, { timeout })
   return (await loc.getAttribute('data-state')) ?? ''
 }
+
+/** Demo ids by slide number, read from slides.md with Slidev's own parser. */
+export async function demoSlides(): Promise<{ total: number, slideOf: Map<string, number> }> {
+  const { parse } = await import('@slidev/parser')
+  const { readFileSync } = await import('node:fs')
+  const deck = await parse(readFileSync('slides.md', 'utf8'), 'slides.md')
+  const slideOf = new Map<string, number>()
+  deck.slides.forEach((slide, i) => {
+    for (const m of slide.content.matchAll(/demo="([^"]+)"/g))
+      slideOf.set(m[1]!, i + 1)
+    // Components that hold their own demo ids.
+    if (slide.content.includes('<BiasTemplates'))
+      slideOf.set('bias-t1', i + 1)
+    if (slide.content.includes('<FaithfulnessDemo'))
+      slideOf.set('faithfulness', i + 1)
+    if (slide.content.includes('<CompareDemo'))
+      slideOf.set('compare-bow', i + 1)
+  })
+  return { total: deck.slides.length, slideOf }
+}

@@ -1,0 +1,43 @@
+import { expect, test } from '@playwright/test'
+import { demoSlides, settle, watchPage } from './helpers'
+
+/**
+ * The smoke test of the built deck (dist/, built offline with the tiny GPT-2 fixture
+ * standing in for distilgpt2): every slide renders when walked by keyboard, nothing
+ * is requested from outside localhost, no console error, and the demos compute.
+ */
+
+test('walks every slide by keyboard; no external request, no console error; demos settle', async ({ page }) => {
+  const { total } = await demoSlides()
+  const watch = watchPage(page)
+  await page.goto('/1')
+  await expect(page.locator('[data-slidev-no="1"]')).toBeVisible()
+  for (let i = 1; i <= total; i++) {
+    await expect(page).toHaveURL(new RegExp(`/${i}(\\?|$)`))
+    await expect(page.locator(`[data-slidev-no="${i}"]`).first()).toBeVisible()
+    // Every demo on the slide settles: a result, or the clear "missing model" message.
+    const demos = await page.locator(`[data-slidev-no="${i}"] [data-demo]`).evaluateAll(els => els.map(e => e.getAttribute('data-demo')!))
+    for (const demo of demos) {
+      const state = await settle(page, demo)
+      expect(['done', 'missing-model'], `demo ${demo} on slide ${i}`).toContain(state)
+    }
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+    if (i < total)
+      await page.keyboard.press('ArrowRight')
+  }
+  expect(watch.external, 'requests that left localhost').toEqual([])
+  expect(watch.consoleErrors, 'console errors').toEqual([])
+})
+
+test('a BoW demo computes and shows finite numbers and its backend', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  const watch = watchPage(page)
+  await page.goto(`/${slideOf.get('bow-ig')}`)
+  expect(await settle(page, 'bow-ig')).toBe('done')
+  const frame = page.locator('[data-demo="bow-ig"]')
+  const values = await frame.locator('[data-value]').evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
+  expect(values.length).toBeGreaterThan(0)
+  expect(values.every(Number.isFinite)).toBe(true)
+  await expect(frame.getByTestId('backend-badge')).toHaveAttribute('data-backend', /wasm|cpu|webgpu/)
+  expect(watch.external).toEqual([])
+})
