@@ -4,9 +4,9 @@
  */
 
 export type PerturbationMethodName = 'FeatureAblation' | 'ShapleyValues' | 'ShapleyValueSampling' | 'Lime' | 'KernelShap'
-export type GradientMethodName =
-  | 'IntegratedGradients' | 'Saliency' | 'InputXGradient' | 'DeepLift' | 'GradientShap' | 'NoiseTunnel'
-  | 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'
+export type GradientMethodName
+  = | 'IntegratedGradients' | 'Saliency' | 'InputXGradient' | 'DeepLift' | 'GradientShap' | 'NoiseTunnel'
+    | 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'
 export type MethodName = PerturbationMethodName | GradientMethodName
 
 /** Captum kwargs, camelCase. Each method reads the ones it knows; the rest are ignored. */
@@ -42,17 +42,17 @@ export interface MethodOptions {
   [key: string]: unknown
 }
 
-export type RequestInput =
-  | { type: 'text', text: string }
-  | { type: 'tokens', tokens: string[] }
-  | {
-    type: 'template'
-    template: string
-    values: Record<string, string> | string[]
-    baselines?: Record<string, string> | string[] | null
-    productBaselines?: Record<string, string[]> | null
-    mask?: Record<string, number> | number[] | null
-  }
+export type RequestInput
+  = | { type: 'text', text: string }
+    | { type: 'tokens', tokens: string[] }
+    | {
+      type: 'template'
+      template: string
+      values: Record<string, string> | string[]
+      baselines?: Record<string, string> | string[] | null
+      productBaselines?: Record<string, string[]> | null
+      mask?: Record<string, number> | number[] | null
+    }
 
 export interface AttributionRequest {
   /** A BoW model folder, or a causal LM folder in Hugging Face layout. */

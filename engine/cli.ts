@@ -1,3 +1,4 @@
+import type { AttributionRequest } from './api'
 /**
  * `npm run --silent attribute -- --request <file.json>`
  *
@@ -8,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs'
 import process from 'node:process'
-import type { AttributionRequest } from './api'
 import { AttributionError } from './core/errors'
 import { nodeEnv } from './node-env'
 import { runRequest } from './run'

@@ -4,11 +4,11 @@
  * hands the request to that kind's runner.
  */
 import type { AttributionRequest, AttributionResponse, LlmResponse } from './api'
-import { AttributionError } from './core/errors'
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
+import { AttributionError } from './core/errors'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -130,8 +130,17 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
 }
 
 const METHODS = new Set([
-  'FeatureAblation', 'ShapleyValues', 'ShapleyValueSampling', 'Lime', 'KernelShap',
-  'IntegratedGradients', 'Saliency', 'InputXGradient', 'DeepLift', 'GradientShap', 'NoiseTunnel',
+  'FeatureAblation',
+  'ShapleyValues',
+  'ShapleyValueSampling',
+  'Lime',
+  'KernelShap',
+  'IntegratedGradients',
+  'Saliency',
+  'InputXGradient',
+  'DeepLift',
+  'GradientShap',
+  'NoiseTunnel',
   ...LLM_GRADIENT_METHODS,
 ])
 

@@ -25,10 +25,10 @@ export interface WorkerConfig {
   hubLock?: HubLock | null
 }
 
-export type ToWorker =
-  | { type: 'config', config: WorkerConfig }
-  | { type: 'run', id: number, request: AttributionRequest }
-  | { type: 'cancel', id: number }
+export type ToWorker
+  = | { type: 'config', config: WorkerConfig }
+    | { type: 'run', id: number, request: AttributionRequest }
+    | { type: 'cancel', id: number }
 
 /** Model loading: bytes fetched so far (from our server, the Cache Storage or the hub). */
 export interface LoadProgress {
@@ -38,9 +38,9 @@ export interface LoadProgress {
   source: 'local' | 'cache' | 'hub'
 }
 
-export type FromWorker =
-  | { type: 'progress', id: number, progress: Progress }
-  | { type: 'load', id: number, load: LoadProgress }
-  | { type: 'backend', id: number, backend: string }
-  | { type: 'result', id: number, response: AttributionResponse }
-  | { type: 'error', id: number, code: AttributionErrorCode | 'internal', message: string }
+export type FromWorker
+  = | { type: 'progress', id: number, progress: Progress }
+    | { type: 'load', id: number, load: LoadProgress }
+    | { type: 'backend', id: number, backend: string }
+    | { type: 'result', id: number, response: AttributionResponse }
+    | { type: 'error', id: number, code: AttributionErrorCode | 'internal', message: string }

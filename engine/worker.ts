@@ -1,3 +1,4 @@
+import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol'
 /// <reference lib="webworker" />
 /**
  * The engine in a Web Worker, so the slide never blocks. It receives the CLI's request
@@ -6,7 +7,6 @@
 import { AttributionError } from './core/errors'
 import { locateModel } from './models/hub-locate'
 import { runRequest } from './run'
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol'
 
 declare const self: DedicatedWorkerGlobalScope
 

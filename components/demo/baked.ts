@@ -1,22 +1,67 @@
 /**
  * Results recorded by `npm run bake` (public/baked/). A recorded result is shown at
  * once, marked "recorded", and only when the model folder's manifest hash equals the
- * hash it was baked with: a stale bake is ignored.
+ * hash it was baked with: a stale bake is ignored and the demo computes live.
+ *
+ * Layout of public/baked/: `index.json` maps each request key (`requestKeyOf`) to the
+ * file that holds its response and the `modelHash` of the weights that produced it;
+ * the files are named by the key's sha256, so re-baking overwrites them in place.
  */
 import type { AttributionRequest, AttributionResponse } from '../../engine/api'
-import { modelHash } from '../../engine/core/manifest'
 import type { ModelManifest } from '../../engine/core/manifest'
-import { deckConfig, requestKey } from './engine-client'
+import { modelHash, sha256Hex } from '../../engine/core/manifest'
+import { requestKeyOf } from '../../engine/core/request-key'
 
-export interface BakedIndex {
-  /** requestKey → { file (relative to baked/), modelHash } */
-  entries: Record<string, { file: string, modelHash: string }>
+export interface BakedEntry {
+  /** The response's file, relative to baked/. */
+  file: string
+  /** `modelHash(manifest)` of the model folder the response was computed with. */
+  modelHash: string
+  /** The demo id (catalog), for people reading the index. */
+  id?: string
 }
 
-let index: Promise<BakedIndex | null> | null = null
-const hashes = new Map<string, Promise<string | null>>()
+export interface BakedIndex {
+  /** requestKey → entry */
+  entries: Record<string, BakedEntry>
+}
 
-async function fetchJson<T>(url: string): Promise<T | null> {
+/**
+ * The baked file name of a request key: the first 20 hex digits of its sha256.
+ *
+ * @example
+ * await bakedFileName(requestKeyOf(request)) // "00fab1cb76358b69b97d.json"
+ */
+export async function bakedFileName(key: string): Promise<string> {
+  return `${(await sha256Hex(key)).slice(0, 20)}.json`
+}
+
+/**
+ * The index entry for a request, or null when there is none or it was baked with other
+ * weights than `currentModelHash` (the hash of the model folder the deck serves now;
+ * null when that folder has no manifest, which never matches).
+ *
+ * @example
+ * bakedEntry(index, request, await modelHash(manifest)) // { file, modelHash } | null
+ */
+export function bakedEntry(index: BakedIndex | null | undefined, request: AttributionRequest, currentModelHash: string | null): BakedEntry | null {
+  const entry = index?.entries?.[requestKeyOf(request)]
+  if (!entry || !currentModelHash || entry.modelHash !== currentModelHash)
+    return null
+  return entry
+}
+
+/** Where the deck reads bakes and manifests from, and how (injectable for Node tools). */
+export interface BakedSource {
+  /** URL prefix of the baked folder, ending in '/' (e.g. `${BASE_URL}baked/`). */
+  bakedBaseUrl: string
+  /** URL prefix of the model folders, ending in '/' (`deckConfig().modelsBaseUrl`). */
+  modelsBaseUrl: string
+  /** JSON at a URL, or null when it is absent (404, or the SPA fallback's HTML). */
+  fetchJson?: <T>(url: string) => Promise<T | null>
+}
+
+async function fetchJsonOrNull<T>(url: string): Promise<T | null> {
   try {
     const res = await fetch(url)
     if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html'))
@@ -28,24 +73,50 @@ async function fetchJson<T>(url: string): Promise<T | null> {
   }
 }
 
-function currentModelHash(model: string): Promise<string | null> {
-  let hash = hashes.get(model)
-  if (!hash) {
-    hash = fetchJson<ModelManifest>(`${deckConfig().modelsBaseUrl}${model}/manifest.json`)
-      .then(m => m ? modelHash(m) : null)
-    hashes.set(model, hash)
+/**
+ * A lookup of recorded responses: the index and each model's hash are fetched once.
+ *
+ * @example
+ * const find = createBakedLookup({ bakedBaseUrl: '/baked/', modelsBaseUrl: 'http://localhost/models/' })
+ * const response = await find(request) // AttributionResponse | null
+ */
+export function createBakedLookup(source: BakedSource): (request: AttributionRequest) => Promise<AttributionResponse | null> {
+  const fetchJson = source.fetchJson ?? fetchJsonOrNull
+  let index: Promise<BakedIndex | null> | null = null
+  const hashes = new Map<string, Promise<string | null>>()
+  const hashOf = (model: string) => {
+    let hash = hashes.get(model)
+    if (!hash) {
+      hash = fetchJson<ModelManifest>(`${source.modelsBaseUrl}${model}/manifest.json`)
+        .then(m => (m?.files ? modelHash(m) : null))
+      hashes.set(model, hash)
+    }
+    return hash
   }
-  return hash
+  return async (request) => {
+    index ??= fetchJson<BakedIndex>(`${source.bakedBaseUrl}index.json`)
+    const idx = await index
+    // Only hash the model (one manifest fetch) when this request was baked at all.
+    if (!idx?.entries?.[requestKeyOf(request)])
+      return null
+    const entry = bakedEntry(idx, request, await hashOf(request.model))
+    return entry ? fetchJson<AttributionResponse>(`${source.bakedBaseUrl}${entry.file}`) : null
+  }
 }
 
-/** The recorded response for this request, or null (none, or baked with other weights). */
+let deckLookup: Promise<(request: AttributionRequest) => Promise<AttributionResponse | null>> | null = null
+
+/**
+ * The recorded response for this request in the deck (under its base path), or null
+ * (none, or baked with other weights).
+ *
+ * @example
+ * const recorded = await findBaked(request)
+ */
 export async function findBaked(request: AttributionRequest): Promise<AttributionResponse | null> {
-  index ??= fetchJson<BakedIndex>(`${import.meta.env.BASE_URL}baked/index.json`)
-  const entry = (await index)?.entries[requestKey(request)]
-  if (!entry)
-    return null
-  const hash = await currentModelHash(request.model)
-  if (!hash || hash !== entry.modelHash)
-    return null
-  return fetchJson<AttributionResponse>(`${import.meta.env.BASE_URL}baked/${entry.file}`)
+  // engine-client imports the runtimes' wasm URLs (Vite only): loaded here, so that
+  // `npm run bake` and the unit tests can import this module in Node.
+  deckLookup ??= import('./engine-client').then(({ deckConfig }) =>
+    createBakedLookup({ bakedBaseUrl: `${import.meta.env.BASE_URL}baked/`, modelsBaseUrl: deckConfig().modelsBaseUrl }))
+  return (await deckLookup)(request)
 }

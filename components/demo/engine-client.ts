@@ -9,15 +9,15 @@
  */
 import type { AttributionRequest, AttributionResponse } from '../../engine/api'
 import type { Progress } from '../../engine/core/types'
-import { requestKeyOf } from '../../engine/core/request-key'
-import type { FromWorker, LoadProgress, ToWorker, WorkerConfig } from '../../engine/worker-protocol'
 import type { HubLock } from '../../engine/models/hub-config'
-import { DEFAULT_HUB_URL } from '../../engine/models/hub-config'
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
-import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
-import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import type { FromWorker, LoadProgress, ToWorker, WorkerConfig } from '../../engine/worker-protocol'
 import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
+import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
+import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
+import { requestKeyOf } from '../../engine/core/request-key'
+import { DEFAULT_HUB_URL } from '../../engine/models/hub-config'
 
 export class EngineRunError extends Error {
   constructor(readonly code: string, message: string) {
@@ -144,15 +144,16 @@ class EngineClient {
 
   /**
    * Runs a request in the worker. The same request already running is joined, not
-   * restarted. `signal` detaches this caller; the worker run is cancelled when no caller is left.
+   * restarted; a finished one is answered from the cache unless `fresh` is set. `signal` detaches this caller; the worker run is cancelled when no caller is left.
    *
    * @example
    * const res = await engine.attribute({ model: 'bow', method: 'Saliency', input: { type: 'text', text: 'I love it' } })
    */
-  attribute(request: AttributionRequest, handlers: RunHandlers = {}, signal?: AbortSignal): Promise<AttributionResponse> {
+  attribute(request: AttributionRequest, handlers: RunHandlers = {}, signal?: AbortSignal, opts: { fresh?: boolean } = {}): Promise<AttributionResponse> {
     const key = requestKey(request)
     const done = this.results.get(key)
-    if (done)
+    // `fresh`: the user pressed Run, so compute again rather than show the cached result.
+    if (done && !opts.fresh)
       return Promise.resolve(done)
     let entry = this.byKey.get(key)
     if (!entry) {

@@ -1,3 +1,4 @@
+import type { Ref } from 'vue'
 /**
  * Demo state shared between the presenter window and the audience window(s).
  *
@@ -8,7 +9,6 @@
  */
 import { createSyncState } from '@slidev/client'
 import { ref, watch } from 'vue'
-import type { Ref } from 'vue'
 
 interface DemoShared {
   /** demo id → JSON of that demo's inputs and last result */

@@ -104,10 +104,10 @@ export function percent(done: number, total: number | null | undefined): number 
 
 /** GPT-2 byte-level BPE markers (`bytes_to_unicode`) that stand for whitespace. */
 const BYTE_LEVEL_WHITESPACE: Record<string, string> = {
-  '\u0120': '␣', // Ġ = space
-  '\u010A': '↵', // Ċ = "\n"
-  '\u0109': '⇥', // ĉ = "\t"
-  '\u010D': '↵', // č = "\r"
+  Ġ: '␣', // Ġ = space
+  Ċ: '↵', // Ċ = "\n"
+  ĉ: '⇥', // ĉ = "\t"
+  č: '↵', // č = "\r"
 }
 
 /**

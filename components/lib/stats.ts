@@ -11,7 +11,7 @@
  */
 export function averageRanks(values: ReadonlyArray<number>): number[] {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v)
-  const ranks = new Array<number>(values.length)
+  const ranks = Array.from({ length: values.length })
   let k = 0
   while (k < order.length) {
     let end = k
@@ -95,7 +95,7 @@ export function spearmanMatrix(rows: ReadonlyArray<ReadonlyArray<number>>): Arra
     return averageRanks(r)
   })
   const n = rows.length
-  const out: Array<Array<number | null>> = Array.from({ length: n }, () => new Array<number | null>(n).fill(null))
+  const out: Array<Array<number | null>> = Array.from({ length: n }, () => Array.from<number | null>({ length: n }).fill(null))
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
       const rho = pearson(ranks[i]!, ranks[j]!)

@@ -91,8 +91,12 @@ export interface ParsedLines<T> {
 }
 
 function splitKeyLine(line: string): [string, string] | null {
-  const m = /^([^:=]+?)\s*[:=]\s?(.*)$/.exec(line)
-  return m ? [m[1]!.trim(), m[2]!] : null
+  // The key runs up to the first ':' or '=' (trimmed): no backtracking-prone regex.
+  const cut = line.search(/[:=]/)
+  if (cut <= 0 || !line.slice(0, cut).trim())
+    return null
+  const rest = line.slice(cut + 1)
+  return [line.slice(0, cut).trim(), rest.startsWith(' ') ? rest.slice(1) : rest]
 }
 
 /**

@@ -1,7 +1,7 @@
+import type { ModelFiles } from './files'
 import { access, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { AttributionError } from './errors'
-import type { ModelFiles } from './files'
 
 /**
  * Files of a model folder on disk (Node only: CLI, tests, bake, bench).

@@ -14,11 +14,11 @@
  *   replaced by its baseline)‖ / ‖φ(x)‖ (the explanation is recomputed on each).
  */
 import type { AttributionRequest, LlmResponse } from '../api'
+import type { MaskForward, RunControl } from '../core/types'
+import type { CausalLm } from '../models/causal-lm'
 import { AttributionError } from '../core/errors'
 import { Rng } from '../core/rng'
-import type { MaskForward, RunControl } from '../core/types'
 import { deletionCurve, infidelity, insertionCurve } from '../metrics'
-import type { CausalLm } from '../models/causal-lm'
 import { LLMAttribution } from './llm-attribution'
 import { buildLlmInput } from './run-llm'
 

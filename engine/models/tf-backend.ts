@@ -17,7 +17,7 @@ export interface TfBackendOptions {
   wasmPaths?: Record<string, string>
 }
 
-const isBrowser = typeof globalThis.navigator !== 'undefined' && typeof (globalThis as { document?: unknown }).document !== 'undefined'
+const isBrowser = (typeof globalThis.navigator !== 'undefined' && typeof (globalThis as { document?: unknown }).document !== 'undefined')
   || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
 
 let chosen: Promise<TfBackendName> | null = null
@@ -55,7 +55,7 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
         // Try the next backend: the badge on the slide shows which one ran.
       }
     }
-    throw new Error('No TensorFlow.js backend could start (tried ' + prefer.join(', ') + ').')
+    throw new Error(`No TensorFlow.js backend could start (tried ${prefer.join(', ')}).`)
   })()
   return chosen
 }

@@ -1,4 +1,10 @@
 import type { Page } from '@playwright/test'
+import type { AttributionRequest, AttributionResponse } from '../../engine/api'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { expect } from '@playwright/test'
 
 export interface PageWatch {
   consoleErrors: string[]
@@ -63,4 +69,35 @@ export async function demoSlides(): Promise<{ total: number, slideOf: Map<string
       slideOf.set('compare-bow', i + 1)
   })
   return { total: deck.slides.length, slideOf }
+}
+
+export const MODELS = { bow: 'bow', llm: 'tiny-gpt2' }
+const FOLDERS: Record<string, string> = { 'bow': 'public/models/bow', 'tiny-gpt2': 'fixtures/tiny-gpt2' }
+
+/** Runs requests through the CLI (one process, an array in, an array out). */
+export function cli(requests: AttributionRequest[]): AttributionResponse[] {
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-cli-'))
+  const file = join(dir, 'requests.json')
+  writeFileSync(file, JSON.stringify(requests.map(r => ({ ...r, model: FOLDERS[r.model] ?? r.model }))))
+  const out = execFileSync('npx', ['tsx', 'engine/cli.ts', '--request', file], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  return JSON.parse(out) as AttributionResponse[]
+}
+
+export async function readValues(page: Page, demo: string, selector: string): Promise<number[]> {
+  return page.locator(`[data-demo="${demo}"] ${selector} [data-value]`).evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
+}
+
+/** Runs the demo live (not from a recorded result) and waits for it. */
+export async function runLive(page: Page, demo: string) {
+  const frame = page.locator(`[data-demo="${demo}"]`)
+  await frame.getByTestId('run-button').click()
+  await expect(frame).toHaveAttribute('data-recorded', 'false')
+  expect(await settle(page, demo)).toBe('done')
+}
+
+export function expectClose(actual: number[], expected: number[], abs: number, what: string) {
+  expect(actual.length, `${what}: count`).toBe(expected.length)
+  actual.forEach((a, i) => {
+    expect(Math.abs(a - expected[i]!), `${what}[${i}]: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(abs + 1e-4 * Math.abs(expected[i]!))
+  })
 }

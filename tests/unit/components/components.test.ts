@@ -1,3 +1,5 @@
+import type { Component } from 'vue'
+import type { HostNode } from './harness'
 /**
  * Rendering and event tests of the presentational components, mounted through the real
  * Vue compiler and runtime (see ./harness.ts). Numbers come from the Captum 0.8 reference
@@ -6,12 +8,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { Component } from 'vue'
 import { chooseDecimals, formatFixed } from '../../../components/lib/format'
 import { attributionColor, maxAbs, rampColor, toCss } from '../../../components/lib/palette'
 import { spearman } from '../../../components/lib/stats'
 import { componentsDir, flush, loadComponent, mount } from './harness'
-import type { HostNode } from './harness'
 
 const repoRoot = path.resolve(__dirname, '../../..')
 const shared = path.resolve(repoRoot, '..', 'shared')
@@ -29,7 +29,7 @@ beforeAll(async () => {
 const values = (nodes: HostNode[]) => nodes.map(n => Number(n.props['data-value']))
 const cells = (root: HostNode, testId: string) => root.byTestId(testId).findAll(n => n.tag === 'td' && 'data-value' in n.props)
 
-describe('TokenHeatmap', () => {
+describe('tokenHeatmap', () => {
   const input = { inputTokens: ['Dave', 'Ġlives', '<img src=x onerror=alert(1)>'], outputTokens: ['playing', 'golf'], values: [[0.5, -0.25, 0], [-0.5, 0.125, 1e-9]] }
 
   it('renders one cell per (output, input) with full-precision data-value and shared decimals', async () => {
@@ -92,7 +92,7 @@ describe('TokenHeatmap', () => {
   })
 })
 
-describe('SeqAttrBars', () => {
+describe('seqAttrBars', () => {
   it('draws one bar per feature, green up / red down, heights ∝ |value|', async () => {
     const v = [0.4, -0.2, 0, -0.8]
     const { root } = mount(C.SeqAttrBars!, { inputTokens: ['a', 'Ġb', 'c', 'd'], values: v, halfHeight: 80 })
@@ -110,7 +110,7 @@ describe('SeqAttrBars', () => {
   })
 })
 
-describe('WordAttribution', () => {
+describe('wordAttribution', () => {
   const alignment = [
     { text: 'I', token: null, status: 'stopword' as const },
     { text: ' ', token: null, status: 'space' as const },
@@ -175,7 +175,7 @@ describe('WordAttribution', () => {
   })
 })
 
-describe('MethodComparison', () => {
+describe('methodComparison', () => {
   function check(features: string[], methods: Array<{ name: string, values: number[] }>, root: HostNode) {
     expect(values(cells(root, 'method-comparison'))).toEqual(methods.flatMap(m => m.values))
     const rho = root.byTestId('spearman').findAll(n => n.tag === 'td')
@@ -231,7 +231,7 @@ describe('MethodComparison', () => {
   })
 })
 
-describe('TemplateEditor', () => {
+describe('templateEditor', () => {
   const T1 = '{name} from {country} applied for a job as a {job}. The hiring manager decided to'
 
   it('lists slots, reports missing/extra values and emits the RequestInput when valid', async () => {
@@ -278,7 +278,7 @@ describe('TemplateEditor', () => {
   })
 })
 
-describe('ModelStatus', () => {
+describe('modelStatus', () => {
   it('shows the backend badge, bytes, percent and ETA', async () => {
     const { root, props } = mount(C.ModelStatus!, {
       name: 'distilgpt2',
@@ -317,7 +317,7 @@ describe('ModelStatus', () => {
   })
 })
 
-describe('RunControls', () => {
+describe('runControls', () => {
   it('emits run and cancel, and shows done/total with an ETA', async () => {
     let runs = 0
     let cancels = 0

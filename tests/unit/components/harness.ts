@@ -1,3 +1,4 @@
+import type { Component } from 'vue'
 /**
  * A small, real host for mounting our `.vue` components in Vitest without a browser and
  * without @vue/test-utils (not installed): the SFC is compiled with Vue's own
@@ -10,7 +11,6 @@ import path from 'node:path'
 import ts from 'typescript'
 import * as vue from 'vue'
 import { compileScript, parse } from 'vue/compiler-sfc'
-import type { Component } from 'vue'
 
 export const componentsDir = path.resolve(__dirname, '../../../components')
 

@@ -4,8 +4,8 @@ import {
   legendGradient,
   maxAbs,
   normalizeSymmetric,
-  RDYLGN_STOPS,
   rampColor,
+  RDYLGN_STOPS,
   textColorFor,
   toCss,
 } from '../../../components/lib/palette'

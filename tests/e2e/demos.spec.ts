@@ -1,0 +1,140 @@
+import type { BowResponse, LlmResponse } from '../../engine/api'
+import { renameSync } from 'node:fs'
+import { expect, test } from '@playwright/test'
+import { DEMOS, requestFor } from '../../components/demo/catalog'
+import { cli, demoSlides, expectClose, MODELS, readValues, runLive, settle, watchPage } from './helpers'
+
+/**
+ * Every live demo of the deck (built with the tiny GPT-2 fixture as its LLM) computes in
+ * Chromium, and the numbers it renders equal the CLI's for the same request.
+ */
+
+const demoIds = Object.keys(DEMOS).filter(id => !id.startsWith('bias-') || id === 'bias-t1')
+
+test('every demo renders the CLI\'s numbers for its request', async ({ page }) => {
+  test.setTimeout(900_000)
+  const requests = demoIds.map(id => requestFor(DEMOS[id]!, MODELS))
+  const expected = cli(requests)
+  const { slideOf } = await demoSlides()
+  const watch = watchPage(page)
+  for (const [i, id] of demoIds.entries()) {
+    const no = slideOf.get(id)
+    expect(no, `slide of ${id}`).toBeTruthy()
+    await page.goto(`/${no}`)
+    expect(await settle(page, id), id).toBe('done')
+    await runLive(page, id)
+    const want = expected[i]!
+    if (want.kind === 'llm') {
+      const llm = want as LlmResponse
+      // Captum's float32 noise on sums of ~8 log-probs is ~1e-5 (the reference's tolerance is 5e-5).
+      expectClose(await readValues(page, id, '[data-testid="seq-attr"]'), llm.seqAttr, 5e-5, `${id} seqAttr`)
+      const heat = await page.locator(`[data-demo="${id}"] [data-testid="token-heatmap"]`).count()
+      if (heat && llm.tokenAttr)
+        expectClose(await readValues(page, id, '[data-testid="token-heatmap"]'), llm.tokenAttr.flat(), 5e-5, `${id} tokenAttr`)
+    }
+    else {
+      const bow = want as BowResponse
+      const shown = [...new Set(await readValues(page, id, '[data-testid="word-attribution"]'))].sort((a, b) => a - b)
+      const used = new Set((bow.alignment ?? []).filter(a => a.status === 'used' || a.status === 'unk').map(a => a.token))
+      const wantScores = [...new Set(bow.words.map((w, j) => used.has(w) ? bow.scores[j]! : Number.NaN).filter(v => !Number.isNaN(v)))].sort((a, b) => a - b)
+      expectClose(shown, wantScores, 1e-5, `${id} scores`)
+      const p = Number(await page.locator(`[data-demo="${id}"] [data-testid="p-positive"]`).textContent())
+      expect(Math.abs(p - bow.probabilities[1]), `${id} P(positive)`).toBeLessThan(1e-4)
+    }
+  }
+  expect(watch.external).toEqual([])
+})
+
+test('typed text is shown as text, never run as HTML', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  let dialogs = 0
+  page.on('dialog', async (d) => {
+    dialogs++
+    await d.dismiss()
+  })
+  const evil = '<img src=x onerror=alert(1)> love <script>alert(2)</script>'
+  for (const id of ['bow-ig', 'llm-feature-ablation']) {
+    await page.goto(`/${slideOf.get(id)}`)
+    await settle(page, id)
+    const box = page.locator(`[data-slidev-no="${slideOf.get(id)}"] [data-testid="demo-text"]`).first()
+    await box.fill(evil)
+    await box.press('Enter')
+    await box.blur()
+    expect(await settle(page, id)).toBe('done')
+    await expect(page.locator(`[data-demo="${id}"]`)).toHaveAttribute('data-state', 'done')
+    expect(await page.locator(`[data-demo="${id}"] img`).count()).toBe(0)
+    expect(await page.locator(`[data-demo="${id}"] script`).count()).toBe(0)
+  }
+  // The BoW sentence shows the typed words verbatim as text.
+  await page.goto(`/${slideOf.get('bow-ig')}`)
+  await settle(page, 'bow-ig')
+  await expect(page.locator('[data-demo="bow-ig"] [data-testid="word-attribution"]')).toContainText('onerror')
+  expect(dialogs).toBe(0)
+})
+
+test('an empty prompt gets a clear message, and the next valid prompt works', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  const id = 'llm-palm-coast'
+  await page.goto(`/${slideOf.get(id)}`)
+  await settle(page, id)
+  const box = page.locator(`[data-slidev-no="${slideOf.get(id)}"] [data-testid="demo-text"]`).first()
+  await box.fill('')
+  await box.blur()
+  expect(await settle(page, id)).toBe('error')
+  await expect(page.locator(`[data-demo="${id}"] [data-testid="demo-error"]`)).toContainText(/empty/i)
+  await box.fill('Dave lives in Palm Coast')
+  await box.blur()
+  await expect(page.locator(`[data-demo="${id}"]`)).toHaveAttribute('data-state', 'done', { timeout: 120_000 })
+})
+
+test('cancel keeps the previous result; 20 rapid re-runs settle on one correct result', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  const id = 'bow-gradient-shap'
+  await page.goto(`/${slideOf.get(id)}`)
+  expect(await settle(page, id)).toBe('done')
+  const before = await readValues(page, id, '[data-testid="word-attribution"]')
+  const frame = page.locator(`[data-demo="${id}"]`)
+  for (let k = 0; k < 20; k++)
+    await frame.getByTestId('run-button').click({ force: true })
+  expect(await settle(page, id)).toBe('done')
+  expectClose(await readValues(page, id, '[data-testid="word-attribution"]'), before, 1e-6, 'after 20 re-runs')
+
+  // Cancel a live run (the ten-method comparison takes a few seconds): the slide keeps the
+  // last result and says so.
+  const cmp = 'compare-bow'
+  await page.goto(`/${slideOf.get(cmp)}`)
+  expect(await settle(page, cmp)).toBe('done')
+  const shown = await readValues(page, cmp, '[data-testid="method-comparison"]')
+  const cmpFrame = page.locator(`[data-demo="${cmp}"]`)
+  await cmpFrame.getByTestId('run-button').click()
+  await expect(cmpFrame).toHaveAttribute('data-state', 'running')
+  await cmpFrame.getByTestId('cancel-button').click()
+  await expect(cmpFrame).toHaveAttribute('data-state', 'done')
+  await expect(cmpFrame).toContainText('Cancelled.')
+  expect(await readValues(page, cmp, '[data-testid="method-comparison"]')).toEqual(shown)
+})
+
+test('without a downloaded LLM, its demos settle in missing-model and say how to get it', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  const dir = 'dist/models/tiny-gpt2'
+  renameSync(dir, `${dir}.away`)
+  try {
+    const id = 'llm-feature-ablation'
+    await page.goto(`/${slideOf.get(id)}`)
+    expect(await settle(page, id)).toBe('missing-model')
+    await expect(page.locator(`[data-demo="${id}"] [data-testid="missing-model"]`)).toContainText('npm run models')
+  }
+  finally {
+    renameSync(`${dir}.away`, dir)
+  }
+})
+
+test.describe('backends', () => {
+  test('without WebGPU the badge shows the WASM fallback', async ({ page }) => {
+    const { slideOf } = await demoSlides()
+    await page.goto(`/${slideOf.get('bow-intro')}`)
+    await settle(page, 'bow-intro')
+    await runLive(page, 'bow-intro')
+    await expect(page.locator('[data-demo="bow-intro"] [data-testid="backend-badge"]')).toHaveAttribute('data-backend', 'wasm')
+  })
+})
