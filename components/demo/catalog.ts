@@ -89,7 +89,7 @@ export const DEMOS: Record<string, DemoSpec> = {
   'bias-t3': biasSpec('t3'),
   'bias-t4': biasSpec('t4'),
   'llm-palm-coast': { kind: 'llm', method: 'FeatureAblation', ...palm },
-  'llm-layer-ig': { kind: 'llm', method: 'LayerIntegratedGradients', options: { nSteps: 25 }, ...palm },
+  'llm-layer-ig': { kind: 'llm', method: 'LayerIntegratedGradients', options: { nSteps: 10 }, ...palm },
   'llm-fa-vs-ig': { kind: 'llm', method: 'FeatureAblation', ...palm },
   'bow-intro': { kind: 'bow', method: 'Saliency', text: 'I love this game!' },
   'bow-saliency': { kind: 'bow', method: 'Saliency', text: BOW_MIXED, methods: ['Saliency', 'InputXGradient'] },
@@ -121,7 +121,7 @@ export const FAITHFULNESS_METHODS: Array<{ method: MethodName, options?: MethodO
   { method: 'ShapleyValueSampling', options: { nSamples: 5, seed: 0 } },
   { method: 'KernelShap', options: { nSamples: 50, seed: 0 } },
   { method: 'Lime', options: { nSamples: 50, seed: 0 } },
-  { method: 'LayerIntegratedGradients', options: { nSteps: 25 } },
+  { method: 'LayerIntegratedGradients', options: { nSteps: 10 } },
 ]
 export const FAITHFULNESS_METRICS = ['deletion', 'insertion', 'infidelity', 'sensitivityMax']
 

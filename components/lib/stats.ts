@@ -11,7 +11,7 @@
  */
 export function averageRanks(values: ReadonlyArray<number>): number[] {
   const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v)
-  const ranks = Array.from({ length: values.length })
+  const ranks = Array.from<number>({ length: values.length })
   let k = 0
   while (k < order.length) {
     let end = k

@@ -108,6 +108,8 @@ export class MaskEvaluator {
     }
     const total = progressTotal ?? this.rows + todo.length
     for (let start = 0; start < todo.length; start += this.perturbationsPerEval) {
+      if (start > 0)
+        await yieldToEventLoop()
       throwIfAborted(control?.signal)
       const chunk = todo.slice(start, start + this.perturbationsPerEval)
       const outs = await this.forward(chunk)
@@ -135,6 +137,15 @@ export class MaskEvaluator {
 }
 
 /**
+ * A macrotask break: wasm kernels never yield, and promise continuations (microtasks)
+ * do not let a worker's queued messages in, so without it a Cancel from the slide would
+ * only be seen after the whole run.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 0))
+}
+
+/**
  * Runs `fn` over `items` in chunks of `batchSize`, concatenating the results in order,
  * with progress after every chunk and cancellation between chunks. Used by the gradient
  * methods (`internalBatchSize`).
@@ -154,6 +165,8 @@ export async function inChunks<T, R>(
   const offset = progress?.offset ?? 0
   const total = progress?.total ?? items.length
   for (let start = 0; start < items.length; start += batchSize) {
+    if (start > 0)
+      await yieldToEventLoop()
     throwIfAborted(control?.signal)
     const chunk = items.slice(start, start + batchSize)
     const res = await fn(chunk)

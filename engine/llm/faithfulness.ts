@@ -85,8 +85,8 @@ async function tokenInfidelity(forward: MaskForward, phi: number[], seed: number
     x,
     phi,
     (_x, rng) => {
-      const keep = Array.from({ length: M }, () => (rng.uniform() < KNOCKOUT_P ? 0 : 1))
-      if (keep.every(k => k === 1))
+      const keep: number[] = Array.from({ length: M }, () => (rng.uniform() < KNOCKOUT_P ? 0 : 1))
+      if (!keep.includes(0))
         keep[rng.randint(M)] = 0
       const xPerturbed = Float64Array.from(keep)
       return { I: xPerturbed.map(v => 1 - v), xPerturbed }

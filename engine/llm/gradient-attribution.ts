@@ -18,6 +18,7 @@ import type { AttributionRequest, GradientMethodName, LlmResponse } from '../api
 import type { ModelFiles } from '../core/files'
 import type { RunControl } from '../core/types'
 import type { LlmTokenizer } from '../inputs/tokenizer'
+import { yieldToEventLoop } from '../core/batching'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { approximationParameters } from '../core/quadrature'
 import { Rng } from '../core/rng'
@@ -214,6 +215,8 @@ export class LLMGradientAttribution {
     let tokens = 0
     control.onProgress?.({ done: 0, total: rows.length, phase: this.methodName })
     for (let start = 0; start < rows.length; start += perPass) {
+      // Let queued messages (a Cancel from the slide) and timers run between passes.
+      await yieldToEventLoop()
       throwIfAborted(control.signal)
       const chunk = rows.slice(start, start + perPass)
       // Rows are k-major, so a pass only needs the prefix up to its largest k: row k reads

@@ -1,7 +1,7 @@
 import type { BowResponse, LlmResponse } from '../../engine/api'
 import { renameSync } from 'node:fs'
 import { expect, test } from '@playwright/test'
-import { DEMOS, requestFor } from '../../components/demo/catalog'
+import { DEMOS, FAITHFULNESS_METHODS, faithfulnessRequests, requestFor } from '../../components/demo/catalog'
 import { cli, demoSlides, expectClose, MODELS, readValues, runLive, settle, watchPage } from './helpers'
 
 /**
@@ -137,4 +137,21 @@ test.describe('backends', () => {
     await runLive(page, 'bow-intro')
     await expect(page.locator('[data-demo="bow-intro"] [data-testid="backend-badge"]')).toHaveAttribute('data-backend', 'wasm')
   })
+})
+
+test('"Which explanation should I trust?": the slide\'s table equals the CLI\'s metrics', async ({ page }) => {
+  test.setTimeout(900_000)
+  const expected = cli(faithfulnessRequests(MODELS)) as LlmResponse[]
+  const { slideOf } = await demoSlides()
+  await page.goto(`/${slideOf.get('faithfulness')}`)
+  const frame = page.locator('[data-demo="faithfulness"]')
+  await expect(frame).toHaveAttribute('data-state', 'idle')
+  await frame.getByTestId('run-button').click()
+  await expect(frame).toHaveAttribute('data-state', 'done', { timeout: 600_000 })
+  for (const [i, m] of FAITHFULNESS_METHODS.entries()) {
+    const cells = await frame.locator(`tr[data-method="${m.method}"] td[data-value]`).evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
+    const metrics = expected[i]!.metrics as { deletion: { aopc: number }, insertion: { aopc: number }, infidelity: number, sensitivityMax: number }
+    const want = [metrics.deletion.aopc, metrics.insertion.aopc, metrics.infidelity, metrics.sensitivityMax]
+    cells.forEach((v, k) => expect(Math.abs(v - want[k]!), `${m.method} column ${k}: ${v} vs ${want[k]}`).toBeLessThanOrEqual(5e-5 + 1e-3 * Math.abs(want[k]!)))
+  }
 })
