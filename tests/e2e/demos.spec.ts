@@ -22,7 +22,10 @@ test('every demo renders the CLI\'s numbers for its request', async ({ page }) =
     expect(no, `slide of ${id}`).toBeTruthy()
     await page.goto(`/${no}`)
     expect(await settle(page, id), id).toBe('done')
-    await runLive(page, id)
+    // Recorded (baked) BoW results are compared as shown; one BoW demo is also re-run
+    // live. LLM demos have no bake for the fixture model: they computed live already.
+    if (id === 'bow-ig')
+      await runLive(page, id)
     const want = expected[i]!
     if (want.kind === 'llm') {
       const llm = want as LlmResponse
