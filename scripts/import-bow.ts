@@ -6,10 +6,11 @@ import type { ModelManifest } from '../engine/core/manifest'
  * weights.bin, manifest.json) with the safe pickle reader: nothing in the file is executed.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { basename, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { sha256Hex } from '../engine/core/manifest'
 import { importBowCheckpoint } from '../engine/models/bow-import'
+import { markAvailable } from './lib-available.mjs'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -38,6 +39,9 @@ try {
     manifest.files[name] = await sha256Hex(data)
   }
   writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  // A folder under public/models/ becomes selectable in the deck ("the course's model").
+  if (dirname(out) === resolve('public/models'))
+    markAvailable(dirname(out), basename(out))
   console.log(JSON.stringify({ out, files: Object.keys(manifest.files) }))
 }
 catch (e) {
