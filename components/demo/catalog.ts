@@ -9,6 +9,8 @@ export const PALM_COAST_PROMPT = 'Dave lives in Palm Coast, FL and is a lawyer. 
 export const PALM_COAST_TARGET = ' playing golf, hiking, and cooking.'
 export const BOW_MIXED = 'I hate it, hate it so much, but I love the soundtrack'
 export const BOW_SATURATED = 'Good, good, good game. Really good fun!'
+/** Long enough (eight scored words) for the methods to disagree in their rankings. */
+export const BOW_COMPARE = 'The graphics are great and the music is fine, but the story is boring and the ending made me angry'
 
 export interface TemplateSpec {
   template: string
@@ -164,7 +166,7 @@ export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: s
 }
 
 /** The requests of the multi-request demos. */
-export function compareRequests(models: DeckModels, text = BOW_MIXED): AttributionRequest[] {
+export function compareRequests(models: DeckModels, text = BOW_COMPARE): AttributionRequest[] {
   return COMPARE_METHODS.map(m => ({ model: models.bow, method: m.method, options: m.options ?? {}, input: { type: 'text', text }, target: null }))
 }
 
