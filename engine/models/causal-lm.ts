@@ -8,6 +8,7 @@ import type { HubModel } from './hub'
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers'
 import { AttributionError } from '../core/errors'
 import { httpFiles } from '../core/files'
+import { llmTokenizerOf } from './gpt2-tokenizer'
 
 export type CausalLmDevice = 'webgpu' | 'wasm' | 'cpu'
 
@@ -275,11 +276,9 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     throw corrupt(`ONNX model (onnx/${modelFile}${suffix}.onnx, devices ${devices.join(', ')})`, lastError)
   const lm = model
 
-  const vocab = tokenizer.get_vocab()
-  const idToToken: string[] = []
-  for (const [tok, id] of vocab) idToToken[id] = tok
+  const tok = llmTokenizerOf(tokenizer)
   const nPositions = Number(config.n_positions ?? config.n_ctx ?? tokenizer.model_max_length ?? 1024)
-  const vocabSize = Number(config.vocab_size ?? idToToken.length)
+  const vocabSize = Number(config.vocab_size ?? tok.vocabSize)
   const eosTokenId = Number(config.eos_token_id ?? tokenizer.eos_token_id ?? 50256)
   const maxBatchTokens = options.maxBatchTokens ?? 256
   const stats: CausalLmStats = { forwardCalls: 0, rows: 0, tokens: 0 }
@@ -334,20 +333,10 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     device,
     dtype,
     stats,
-    encode: text => tokenizer.encode(text, { add_special_tokens: false }),
-    decode: ids => tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
-    convertIdsToTokens: ids => ids.map((id) => {
-      const t = idToToken[id]
-      if (t === undefined)
-        throw new AttributionError('bad-request', `Token id ${id} is outside the vocabulary (0…${idToToken.length - 1}).`)
-      return t
-    }),
-    convertTokensToIds: tokens => tokens.map((t) => {
-      const id = vocab.get(t)
-      if (id === undefined)
-        throw new AttributionError('bad-request', `"${t}" is not a token of this vocabulary.`)
-      return id
-    }),
+    encode: tok.encode,
+    decode: tok.decode,
+    convertIdsToTokens: tok.convertIdsToTokens,
+    convertTokensToIds: tok.convertTokensToIds,
     async scoreTargets(rows) {
       for (const r of rows) {
         if (r.targetIds.length === 0)

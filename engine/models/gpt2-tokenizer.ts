@@ -37,11 +37,23 @@ export async function loadGpt2Tokenizer(files: ModelFiles): Promise<Gpt2Tokenize
   catch (e) {
     throw new AttributionError('corrupt-model', `${files.location}tokenizer.json could not be loaded: ${(e as Error).message}`)
   }
-  const vocab = tokenizer.get_vocab()
+  return { eosTokenId: tokenizer.eos_token_id ?? 50256, ...llmTokenizerOf(tokenizer) }
+}
+
+/**
+ * The `LlmTokenizer` view of a transformers.js tokenizer: no special tokens added, raw
+ * decoding, and BPE-string ↔ id maps that fail with a clear message on unknown entries.
+ * Shared by the ORT runtime (causal-lm.ts) and the tfjs gradient path.
+ *
+ * @example
+ * const tok = llmTokenizerOf(tokenizer)
+ * tok.convertIdsToTokens(tok.encode(' lives')) // ['Ġlives']
+ */
+export function llmTokenizerOf(tokenizer: Pick<PreTrainedTokenizer, 'get_vocab' | 'encode' | 'decode'>): LlmTokenizer & { readonly vocabSize: number } {
+  const vocab = tokenizer.get_vocab() as Map<string, number>
   const idToToken: string[] = []
   for (const [tok, id] of vocab) idToToken[id] = tok
   return {
-    eosTokenId: tokenizer.eos_token_id ?? 50256,
     vocabSize: idToToken.length,
     encode: text => tokenizer.encode(text, { add_special_tokens: false }),
     decode: ids => tokenizer.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
