@@ -6,5 +6,8 @@ export default defineConfig({
   optimizeDeps: {
     // Pre-bundling these breaks their own wasm/worker URL resolution.
     exclude: ['onnxruntime-web', '@huggingface/transformers'],
+    // Declared up front: discovered late (inside the engine worker) they make `slidev dev`
+    // re-optimise and reload the page during the first demo.
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'wink-lemmatizer', 'ml-matrix', 'pure-rand', 'fflate'],
   },
 })
