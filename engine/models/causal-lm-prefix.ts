@@ -15,6 +15,7 @@
  */
 import type { CausalLm, CausalLmStats, ScoreRow } from './causal-lm'
 import { AttributionError } from '../core/errors'
+import { logProbAt } from './causal-lm'
 
 export interface PrefixScorerOptions {
   /** false → every group has p = 0 (plain right-padded batches through the same session: the fair baseline). Default true. */
@@ -49,20 +50,6 @@ interface OrtModule {
 
 /** KV of one token sequence: per layer, key and value as [H, len, D] (batch 1). */
 interface PrefixKv { ids: number[], keys: Float32Array[], values: Float32Array[] }
-
-/** log_softmax(logits)[id], accumulated in float64 and rounded to float32 (as causal-lm.ts). */
-function logProbAt(logits: Float32Array, offset: number, vocab: number, id: number): number {
-  let max = -Infinity
-  for (let v = 0; v < vocab; v++) {
-    const x = logits[offset + v]
-    if (x > max)
-      max = x
-  }
-  let sum = 0
-  for (let v = 0; v < vocab; v++)
-    sum += Math.exp(logits[offset + v] - max)
-  return Math.fround(logits[offset + id] - max - Math.log(sum))
-}
 
 function lcp(a: number[], b: number[], cap: number): number {
   let i = 0

@@ -140,8 +140,13 @@ function maskTensor(rows: number[][], len: number): Tensor {
   return new Tensor('int64', data, [rows.length, len])
 }
 
-/** log_softmax(logits)[id], accumulated in float64 and rounded to float32 like torch's result. */
-function logProbAt(logits: Float32Array, offset: number, vocab: number, id: number): number {
+/**
+ * log_softmax(logits)[id], accumulated in float64 and rounded to float32 like torch's result.
+ *
+ * @example
+ * logProbAt(Float32Array.of(0, 0), 0, 2, 1) // log(1/2) ≈ -0.6931
+ */
+export function logProbAt(logits: Float32Array, offset: number, vocab: number, id: number): number {
   let max = -Infinity
   for (let v = 0; v < vocab; v++) {
     const x = logits[offset + v]
