@@ -6,6 +6,7 @@
 import type { AttributionRequest, AttributionResponse, LlmResponse } from './api'
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
+import type { CausalLm } from './models/causal-lm'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
 import { AttributionError } from './core/errors'
@@ -32,6 +33,12 @@ export interface EngineEnv {
   preferWebGpu?: boolean
   onLoad?: (load: LoadProgress) => void
   onBackend?: (backend: string) => void
+  /**
+   * Node: swaps the LM's teacher-forced scorer for one that scores inside the ONNX graph
+   * (`engine/models/onnx-scorer.ts`); same numbers to float32 rounding, and the
+   * [rows, len, vocab] logits never leave ONNX Runtime. Unset in the browser.
+   */
+  adaptCausalLm?: (lm: CausalLm, source: string) => Promise<CausalLm>
 }
 
 export type ModelKind = 'bow' | 'gpt2'
@@ -100,6 +107,7 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
           env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' as const })
       },
     },
+    adapt: env.adaptCausalLm,
   }
   const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
   const metricsControl: RunControl = { signal: control.signal, onProgress: control.onProgress }

@@ -1,7 +1,7 @@
 import type { AttributionRequest, LlmResponse, MethodName, MethodOptions } from '../engine/api'
 import type { CausalLm } from '../engine/models/causal-lm'
 /**
- * `npm run bench [-- --distil] [--quick] [--repeats N] [--shapley-seconds S] [--only llm,prefix,sweeps,shapley,bow]`
+ * `npm run bench [-- --distil] [--quick] [--repeats N] [--shapley-seconds S] [--only llm,scorers,sweeps,shapley,bow]`
  *
  * Prints timings of the engine in Node on the CPU, through the CLI's code path
  * (`runRequest`), with the engine's own counters (forward calls, rows, tokens) and
@@ -9,7 +9,9 @@ import type { CausalLm } from '../engine/models/causal-lm'
  *   1. LLM methods on the tiny GPT-2 fixture (and, with --distil, on a distilgpt2-shaped
  *      GPT-2 with random weights: `npm run fixtures -- --shape distil --out fixtures/distil-gpt2`),
  *      the distil rows compared with the Captum figures quoted in the issue;
- *   2. prefix KV reuse (`engine/models/causal-lm-prefix.ts`) against the default scorer;
+ *   2. the two teacher-forced scorers: transformers.js's full logits + log_softmax in JS
+ *      (causal-lm.ts, the browser's) against scoring inside the ONNX graph
+ *      (`engine/models/onnx-scorer.ts`, Node's default);
  *   3. the perturbationsPerEval and maxBatchTokens sweeps behind the defaults;
  *   4. exact ShapleyValues on 16 features (2^16 coalitions) on the tiny fixture, and the
  *      engine's counters showing that no coalition is evaluated twice;
@@ -23,7 +25,7 @@ import process from 'node:process'
 import { PALM_COAST_PROMPT, PALM_COAST_TARGET } from '../components/demo/catalog'
 import { runLlmRequest } from '../engine/llm/run-llm'
 import { loadCausalLm } from '../engine/models/causal-lm'
-import { withPrefixReuse } from '../engine/models/causal-lm-prefix'
+import { scoreInOnnxGraph } from '../engine/models/onnx-scorer'
 import { nodeEnv } from '../engine/node-env'
 import { runRequest } from '../engine/run'
 
@@ -35,7 +37,7 @@ const quick = process.argv.includes('--quick')
 const distil = process.argv.includes('--distil')
 const repeats = Number(arg('repeats') ?? (quick ? 1 : 3))
 const shapleySeconds = Number(arg('shapley-seconds') ?? (quick ? 8 : 20))
-/** Comma-separated sections to run (llm, prefix, sweeps, shapley, bow); default all. */
+/** Comma-separated sections to run (llm, scorers, sweeps, shapley, bow); default all. */
 const only = arg('only')?.split(',')
 const want = (section: string) => !only || only.includes(section)
 
@@ -198,17 +200,17 @@ async function timeOn(lm: CausalLm, model: string, method: MethodName, options: 
   return { model, method: label(method, options), forwardCalls: res.stats.forwardCalls, rows: res.stats.rows, tokens: res.stats.tokens ?? 0, ms, backend: res.stats.backend ?? '?', seqAttr: res.seqAttr }
 }
 
-async function prefixTable(model: string) {
+async function scorerTable(model: string) {
   const lm = await loadCausalLm(model)
-  const prefix = await withPrefixReuse(lm, model)
-  const plain = await withPrefixReuse(lm, model, { prefix: false })
-  const scorers: Array<[string, CausalLm]> = [['default (causal-lm.ts)', lm], ['in-graph scoring, no prefix reuse', plain], ['in-graph scoring + prefix reuse', prefix]]
+  const inGraph = await scoreInOnnxGraph(lm, model)
+  const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (browser)', lm], ['in-graph scoring (Node default)', inGraph]]
   const out: Array<Record<string, string | number>> = []
   const n = 2
   for (const [method, options] of METHODS.filter(([m]) => !GRADIENT.has(m))) {
     const times: number[][] = scorers.map(() => [])
     const last: Row[] = []
-    await timeOn(prefix, model, method, options) // warm the prefix cache path too
+    await timeOn(inGraph, model, method, options) // warm both sessions' kernels
+    await timeOn(lm, model, method, options)
     // Interleaved, so that load from other processes hits every variant alike.
     for (let rep = 0; rep < n; rep++) {
       for (const [i, [, s]] of scorers.entries()) {
@@ -223,20 +225,18 @@ async function prefixTable(model: string) {
       'forward calls': last[i].forwardCalls,
       'tokens': last[i].tokens,
       'wall ms (median)': median(times[i]).toFixed(0),
-      'vs default': `${(median(times[i]) / median(times[0])).toFixed(2)}×`,
-      'max |Δ seqAttr| vs default': maxAbsDiff(last[i].seqAttr, last[0].seqAttr).toExponential(1),
+      'vs first': `${(median(times[i]) / median(times[0])).toFixed(2)}×`,
+      'max |Δ seqAttr| vs first': maxAbsDiff(last[i].seqAttr, last[0].seqAttr).toExponential(1),
     }))
   }
-  console.log(`## 2. Prefix KV reuse (${model.replace('fixtures/', '')}, median of ${n}, interleaved)\n`)
+  console.log(`## 2. Teacher-forced scorers (${model.replace('fixtures/', '')}, median of ${n}, interleaved)\n`)
   table(out)
-  await prefix.release()
-  await plain.release()
-  await lm.dispose()
+  await inGraph.dispose() // and the wrapped lm
 }
 
 async function sweeps(model: string) {
   const name = model.replace('fixtures/', '')
-  console.log(`## 3. perturbationsPerEval sweep (${name}, default maxBatchTokens 256; DEFAULT_PERTURBATIONS_PER_EVAL = 64)\n`)
+  console.log(`## 3. perturbationsPerEval sweep (${name}, Node's in-graph scorer; DEFAULT_PERTURBATIONS_PER_EVAL = 64)\n`)
   const sweep: Array<Record<string, string | number>> = []
   for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
     for (const ppe of quick ? [1, 64] : [1, 4, 16, 64, 256]) {
@@ -245,14 +245,15 @@ async function sweeps(model: string) {
     }
   }
   table(sweep)
-  console.log(`### maxBatchTokens sweep (${name}, perturbationsPerEval 64; causal-lm.ts default 256)\n`)
+  console.log(`### maxBatchTokens sweep (${name}, perturbationsPerEval 64), transformers.js scorer (the browser's; causal-lm.ts default 256) and in-graph scorer (Node's; onnx-scorer.ts default 4096)\n`)
   const mbt: Array<Record<string, string | number>> = []
-  for (const maxBatchTokens of quick ? [64, 256, 2048] : [64, 256, 1024, 4096]) {
-    const lm = await loadCausalLm(model, { maxBatchTokens })
+  for (const [scorer, maxBatchTokens] of [...(quick ? [64, 256, 2048] : [64, 256, 1024, 4096]).map(m => ['transformers.js', m] as const), ...(quick ? [256, 4096] : [256, 1024, 4096, 16384]).map(m => ['in-graph', m] as const)]) {
+    const loaded = await loadCausalLm(model, scorer === 'transformers.js' ? { maxBatchTokens } : {})
+    const lm = scorer === 'in-graph' ? await scoreInOnnxGraph(loaded, model, { maxBatchTokens }) : loaded
     for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
       await timeOn(lm, model, 'FeatureAblation', {}) // warm the fresh session
       const r = await timeOn(lm, model, method, options)
-      mbt.push({ 'method': r.method, maxBatchTokens, 'forward calls': r.forwardCalls, 'rows / call': (r.rows / r.forwardCalls).toFixed(1), 'wall ms': r.ms.toFixed(0) })
+      mbt.push({ scorer, 'method': r.method, maxBatchTokens, 'forward calls': r.forwardCalls, 'rows / call': (r.rows / r.forwardCalls).toFixed(1), 'wall ms': r.ms.toFixed(0) })
     }
     await lm.dispose()
   }
@@ -261,14 +262,14 @@ async function sweeps(model: string) {
 
 async function exactShapley() {
   console.log(`## 4. Exact ShapleyValues, 16 features (2^16 = 65536 coalitions), ${TINY.replace('fixtures/', '')}, Node CPU\n`)
-  console.log(`The default scorer's run stops after ${shapleySeconds} s (AbortController); "projected" = elapsed × 65536 / coalitions done (every row costs the same). Prefix reuse runs with perturbationsPerEval 65536 (all coalitions sorted into one prefix trie) and maxBatchTokens 2048.\n`)
+  console.log(`Default options. The transformers.js scorer's run (the browser's) stops after ${shapleySeconds} s (AbortController); "projected" = elapsed × 65536 / coalitions done (every row costs the same). Node's default, the in-graph scorer, runs to the end. The cost floor is the LM head: 65536 rows × T target positions × 50257 logits, each a dot product of width 32, plus their log_softmax.\n`)
   const out: Array<Record<string, string | number>> = []
   const lm = await loadCausalLm(TINY)
-  const prefix = await withPrefixReuse(lm, TINY, { maxBatchTokens: 2048 })
+  const inGraph = await scoreInOnnxGraph(lm, TINY)
   const cases: Array<[string, CausalLm, string, MethodOptions, number]> = [
-    ['default scorer', lm, PALM_COAST_TARGET, {}, shapleySeconds],
-    ['prefix reuse + in-graph scoring', prefix, ' playing', { perturbationsPerEval: 65536 }, 120],
-    ['prefix reuse + in-graph scoring', prefix, PALM_COAST_TARGET, { perturbationsPerEval: 65536 }, 120],
+    ['transformers.js (browser)', lm, PALM_COAST_TARGET, {}, shapleySeconds],
+    ['in-graph (Node default)', inGraph, ' playing', {}, 300],
+    ['in-graph (Node default)', inGraph, PALM_COAST_TARGET, {}, 300],
   ]
   for (const [name, scorer, target, options, limit] of cases) {
     const ac = new AbortController()
@@ -305,8 +306,7 @@ async function exactShapley() {
     })
   }
   table(out)
-  await prefix.release()
-  await lm.dispose()
+  await inGraph.dispose() // and the wrapped lm
 
   console.log('### No coalition is evaluated twice (engine counters, 3-slot template on the tiny fixture: 2^3 = 8 coalitions)\n')
   const dup: Array<Record<string, string | number>> = []
@@ -346,8 +346,8 @@ async function main() {
   const big = models[models.length - 1]
   if (want('llm'))
     await llmTables(models)
-  if (want('prefix'))
-    await prefixTable(big)
+  if (want('scorers'))
+    await scorerTable(big)
   if (want('sweeps'))
     await sweeps(big)
   if (want('shapley'))

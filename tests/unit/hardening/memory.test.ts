@@ -69,7 +69,7 @@ describe.skipIf(!HAS_GRADIENT)(`GPT-2 tfjs gradient path: tensors over 20 runs $
 })
 
 describe('lLM perturbation runs: one cached model, bounded memory', () => {
-  it('100 runs reuse one CausalLm (one ORT session) and rss grows by less than 150 MB', async () => {
+  it('100 runs reuse one cached CausalLm (no new ORT sessions) and rss grows by less than 150 MB', async () => {
     const request: AttributionRequest = {
       model: fx.dir,
       method: 'FeatureAblation',
@@ -77,9 +77,11 @@ describe('lLM perturbation runs: one cached model, bounded memory', () => {
       target: ' golf',
     }
     const first = await runRequest(request, env) as LlmResponse
-    // runRequest resolves the folder and passes options; the cache key is path + dtype.
-    const lm = await getCausalLm(fx.dir)
-    expect(await getCausalLm({ source: fx.dir, options: { dtype: 'fp32' } })).toBe(lm)
+    // runRequest resolves the folder and passes options; the cache key is path + dtype +
+    // whether the env adapts the scorer (Node: the in-graph scorer, one extra ORT session).
+    const lm = await getCausalLm({ source: fx.dir, adapt: env.adaptCausalLm })
+    expect(await getCausalLm({ source: fx.dir, options: { dtype: 'fp32' }, adapt: env.adaptCausalLm })).toBe(lm)
+    expect(lm.scoreTargets).not.toBe((await getCausalLm(fx.dir)).scoreTargets)
     const rowsBefore = lm.stats.rows
     const gc = (globalThis as { gc?: () => void }).gc
     gc?.()
@@ -91,7 +93,7 @@ describe('lLM perturbation runs: one cached model, bounded memory', () => {
     const grown = process.memoryUsage().rss - rss0
     // Every run went through the one cached instance: its counters saw all 100 runs' rows.
     expect(lm.stats.rows - rowsBefore).toBe(100 * first.stats.rows)
-    expect(await getCausalLm(fx.dir)).toBe(lm)
+    expect(await getCausalLm({ source: fx.dir, adapt: env.adaptCausalLm })).toBe(lm)
     expect(last.seqAttr).toEqual(first.seqAttr)
     // Bound: a second session of this model alone would hold its 6.5 MB of weights plus
     // ORT's arena (tens of MB); one per run would be > 1 GB over 100 runs. 150 MB leaves

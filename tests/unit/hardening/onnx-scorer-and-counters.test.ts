@@ -1,28 +1,30 @@
 /**
- * Prefix KV reuse (`engine/models/causal-lm-prefix.ts`) gives the default scorer's numbers
- * within float32 noise, and the sampling methods never evaluate a coalition twice (the
- * engine's own counters).
+ * The in-graph scorer (`engine/models/onnx-scorer.ts`, Node's default through `nodeEnv()`)
+ * gives transformers.js's numbers within float32 noise, and the sampling methods never
+ * evaluate a coalition twice (the engine's own counters).
  */
 import type { AttributionRequest, LlmResponse, MethodName } from '../../../engine/api'
 import type { CausalLm } from '../../../engine/models/causal-lm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { getCausalLm, runLlmRequest } from '../../../engine/llm/run-llm'
-import { withPrefixReuse } from '../../../engine/models/causal-lm-prefix'
+import { runLlmRequest } from '../../../engine/llm/run-llm'
+import { loadCausalLm } from '../../../engine/models/causal-lm'
+import { scoreInOnnxGraph } from '../../../engine/models/onnx-scorer'
 import { nodeEnv } from '../../../engine/node-env'
 import { runRequest } from '../../../engine/run'
 import { llmRequest, makeTinyFixture, PROMPT, TARGET } from './helpers'
 
 let fx: Awaited<ReturnType<typeof makeTinyFixture>>
 let lm: CausalLm
-let prefix: Awaited<ReturnType<typeof withPrefixReuse>>
+let inGraph: CausalLm
 
 beforeAll(async () => {
   fx = await makeTinyFixture()
-  lm = await getCausalLm(fx.dir)
-  prefix = await withPrefixReuse(lm, fx.dir)
+  // Our own plain load (not getCausalLm's shared cache): disposing it cannot disturb other tests.
+  lm = await loadCausalLm(fx.dir)
+  inGraph = await scoreInOnnxGraph(lm, fx.dir, { maxBatchTokens: 64 })
 }, 60_000)
 afterAll(async () => {
-  await prefix?.release()
+  await inGraph?.dispose() // releases its session, then the wrapped model
   fx?.cleanup()
 })
 
@@ -32,52 +34,68 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m
 }
 
-describe('prefix KV reuse', () => {
-  it('scoreTargets equals the default scorer within float32 noise, on rows with shared, partial and no shared prefixes', async () => {
+describe('scoring inside the ONNX graph', () => {
+  it('it is a different scorer, and runs the rewritten graph (target_logprobs only)', () => {
+    expect(inGraph).not.toBe(lm)
+    expect(inGraph.scoreTargets).not.toBe(lm.scoreTargets)
+  })
+
+  it('scoreTargets equals transformers.js + log_softmax in JS within float32 noise, over several batches of mixed lengths', async () => {
     const ids = lm.encode(PROMPT) // 16 tokens
-    const targetIds = lm.encode(TARGET)
+    const targetIds = lm.encode(TARGET) // 8 tokens
     const rows = [
       { promptIds: ids, targetIds },
       ...ids.map((_, i) => ({ promptIds: ids.map((t, j) => (j === i ? 0 : t)), targetIds })), // FeatureAblation rows
-      { promptIds: ids.slice(0, 9), targetIds }, // shorter prompt: the prefix stops before its first scored position
-      { promptIds: ids.map(() => 0), targetIds }, // nothing shared
-      { promptIds: [ids[0]], targetIds: targetIds.slice(0, 2) }, // one-token prompt
+      { promptIds: ids.slice(0, 9), targetIds }, // shorter prompt: right padding in a mixed batch
+      { promptIds: [ids[0]], targetIds: targetIds.slice(0, 2) }, // one-token prompt, shorter target (K padding)
+      { promptIds: ids, targetIds: targetIds.slice(0, 1) },
     ]
     const want = await lm.scoreTargets(rows)
-    const got = await prefix.scoreTargets(rows)
+    const callsBefore = inGraph.stats.forwardCalls
+    const got = await inGraph.scoreTargets(rows)
+    // maxBatchTokens 64 with 23-token rows: two rows per forward.
+    expect(inGraph.stats.forwardCalls - callsBefore).toBeGreaterThan(5)
     expect(got).toHaveLength(rows.length)
     for (let r = 0; r < rows.length; r++) {
       expect(got[r]).toHaveLength(rows[r].targetIds.length)
       // log-probs of magnitude ~10: ORT's float32 log_softmax vs our float64-accumulated one ≈ 1e-6.
       expect(maxAbsDiff(got[r], want[r])).toBeLessThan(2e-5)
+      expect(got[r].every(v => Number.isFinite(v) && v < 0)).toBe(true)
     }
-    // It really reused prefixes: fewer tokens through the model than rows × length.
-    const plainTokens = rows.reduce((s, r) => s + r.promptIds.length + r.targetIds.length - 1, 0)
-    expect(prefix.stats.tokens).toBeLessThan(0.85 * plainTokens)
-    // Without the in-graph scoring (full logits, log_softmax in JS), the same numbers to float32 rounding.
-    const jsScored = await withPrefixReuse(lm, fx.dir, { scoreInGraph: false })
-    const got2 = await jsScored.scoreTargets(rows)
-    await jsScored.release()
-    for (let r = 0; r < rows.length; r++)
-      expect(maxAbsDiff(got2[r], want[r])).toBeLessThan(2e-5)
   }, 30_000)
+
+  it('bad rows get the same clear errors as the default scorer', async () => {
+    const ids = lm.encode(PROMPT)
+    await expect(inGraph.scoreTargets([{ promptIds: ids, targetIds: [] }])).rejects.toMatchObject({ code: 'empty-input' })
+    await expect(inGraph.scoreTargets([{ promptIds: [], targetIds: ids }])).rejects.toMatchObject({ code: 'empty-input' })
+    await expect(inGraph.scoreTargets([{ promptIds: Array.from({ length: 200 }, () => ids[0]), targetIds: ids }])).rejects.toMatchObject({ code: 'too-long' })
+  })
 
   it.each([
     ['FeatureAblation', {}],
     ['ShapleyValueSampling', { nSamples: 3, seed: 1 }],
     ['KernelShap', { nSamples: 40, seed: 2 }],
-    ['ShapleyValues', { perturbationsPerEval: 4096 }], // all coalitions in one call: one sorted prefix trie
-  ] as Array<[MethodName, Record<string, unknown>]>)('%s through runLlmRequest: same attributions as the default scorer', async (method, options) => {
+    ['ShapleyValues', {}],
+  ] as Array<[MethodName, Record<string, unknown>]>)('%s through runLlmRequest: same attributions and rows as the default scorer', async (method, options) => {
     const request = llmRequest(fx.dir, { method, options, target: ' playing golf' })
     if (method === 'ShapleyValues') // exact Shapley on 8 tokens (256 coalitions): the default scorer stays fast
       request.input = { type: 'text', text: 'Dave lives in Palm Coast, FL and' }
     const a = await runLlmRequest(request, lm)
-    const b = await runLlmRequest(request, prefix)
+    const b = await runLlmRequest(request, inGraph)
     // Attributions are differences of log-probs (|x| ≲ 1); KernelShap's least squares may amplify float32 noise a little.
     expect(maxAbsDiff(b.seqAttr, a.seqAttr)).toBeLessThan(1e-4)
     if (a.tokenAttr)
       a.tokenAttr.forEach((row, k) => expect(maxAbsDiff(b.tokenAttr![k], row)).toBeLessThan(1e-4))
-    expect(b.stats.rows).toBeGreaterThanOrEqual(a.stats.rows) // + the prefix runs
+    expect(b.stats.rows).toBe(a.stats.rows)
+  }, 30_000)
+
+  it('nodeEnv() uses it: the CLI path reports the in-graph scorer\'s forwards', async () => {
+    const viaEnv = await runRequest(llmRequest(fx.dir, { target: ' playing golf' }), nodeEnv()) as LlmResponse
+    const plain = await runRequest(llmRequest(fx.dir, { target: ' playing golf' }), nodeEnv({ adaptCausalLm: undefined })) as LlmResponse
+    expect(maxAbsDiff(viaEnv.seqAttr, plain.seqAttr)).toBeLessThan(2e-5)
+    // 17 FeatureAblation rows: one forward in-graph (4096-token batches), several with transformers.js (256).
+    expect(viaEnv.stats.forwardCalls).toBe(1)
+    expect(plain.stats.forwardCalls).toBeGreaterThan(1)
   }, 30_000)
 })
 
