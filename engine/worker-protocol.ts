@@ -19,6 +19,8 @@ export interface WorkerConfig {
   tfWasmPaths?: Record<string, string>
   /** Disable WebGPU (tests of the WASM fallback, or a lost device). */
   disableWebGpu?: boolean
+  /** Set when the deck restarted the worker because a GPU device was lost (implies `disableWebGpu`). */
+  webGpuLost?: boolean
   /** Hugging Face hub host for models missing from `public/models/` (`VITE_HUB_URL`, default https://huggingface.co). */
   hubUrl?: string
   /** `models.lock.json` when the deck was built with one: pinned commits and sha256 sums. */
@@ -38,9 +40,21 @@ export interface LoadProgress {
   source: 'local' | 'cache' | 'hub'
 }
 
+/**
+ * Why a run did not use WebGPU, for the slide's badge: `no-api` (no `navigator.gpu`),
+ * `no-adapter` (WebGPU present but no GPU adapter), `off` (`?webgpu=off`), `lost` (a
+ * GPU device was lost earlier in this session).
+ */
+export type WebGpuFallback = 'no-api' | 'no-adapter' | 'off' | 'lost'
+
 export type FromWorker
   = | { type: 'progress', id: number, progress: Progress }
     | { type: 'load', id: number, load: LoadProgress }
-    | { type: 'backend', id: number, backend: string }
+    | { type: 'backend', id: number, backend: string, fallback?: WebGpuFallback }
+    /**
+     * A GPU device died (`GPUDevice.lost`). Not tied to one run: the deck restarts the
+     * worker on WASM and re-sends the runs it had not answered. `message` is for the slide.
+     */
+    | { type: 'device-lost', reason: string, message: string }
     | { type: 'result', id: number, response: AttributionResponse }
     | { type: 'error', id: number, code: AttributionErrorCode | 'internal', message: string }

@@ -1,10 +1,16 @@
-import type { FromWorker, ToWorker, WorkerConfig } from './worker-protocol'
+import type { AttributionErrorCode } from './core/errors'
+import type { FromWorker, ToWorker, WebGpuFallback, WorkerConfig } from './worker-protocol'
 /// <reference lib="webworker" />
 /**
  * The engine in a Web Worker, so the slide never blocks. It receives the CLI's request
  * JSON and answers with the CLI's response JSON, plus progress, load and backend events.
+ *
+ * A lost GPU device is reported at once (`device-lost`), whether a run is going or not:
+ * nothing computed on that device can be saved, so the deck replaces this worker with
+ * one on WASM and repeats the runs it had not answered (`components/demo/engine-client.ts`).
  */
 import { AttributionError } from './core/errors'
+import { describeGpuDeviceLoss, gpuDeviceLossWithin, onGpuDeviceLost } from './models/gpu-device-watch'
 import { locateModel } from './models/hub-locate'
 import { runRequest } from './run'
 
@@ -16,6 +22,35 @@ const running = new Map<number, AbortController>()
 let queue: Promise<unknown> = Promise.resolve()
 
 const post = (msg: FromWorker) => self.postMessage(msg)
+
+onGpuDeviceLost(loss => post({ type: 'device-lost', reason: loss.reason, message: describeGpuDeviceLoss(loss) }))
+
+/** Errors that say something about the input or the model files, never about the GPU. */
+const USER_ERRORS: ReadonlySet<string> = new Set<AttributionErrorCode>(['bad-request', 'empty-input', 'too-long', 'template', 'missing-model', 'unsupported', 'cancelled'])
+/**
+ * How long a failed run waits for `device.lost` before its error is reported as is.
+ * Nothing orders a read-back's rejection ("The Device was lost before mapping was
+ * resolved") against `lost` resolving; both come from the same event, so 250 ms is
+ * ample, and short next to a run.
+ */
+const LOSS_GRACE_MS = 250
+
+let fallback: Promise<WebGpuFallback | undefined> | null = null
+
+/** Why this worker's runs do not use WebGPU (undefined when they may), asked once. */
+function webGpuFallback(cfg: WorkerConfig): Promise<WebGpuFallback | undefined> {
+  fallback ??= (async () => {
+    if (cfg.webGpuLost)
+      return 'lost'
+    if (cfg.disableWebGpu)
+      return 'off'
+    const gpu = (self.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } }).gpu
+    if (!gpu)
+      return 'no-api'
+    return (await gpu.requestAdapter().catch(() => null)) ? undefined : 'no-adapter'
+  })()
+  return fallback
+}
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data
@@ -37,6 +72,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       if (controller.signal.aborted)
         throw new AttributionError('cancelled', 'The attribution was cancelled.')
       const cfg = config
+      const why = await webGpuFallback(cfg)
       const response = await runRequest(request, {
         // public/models/<name>/ first, then the hub (unless offline), else `npm run models`.
         locate: name => locateModel(name, {
@@ -51,16 +87,28 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
         tfWasmPaths: cfg.tfWasmPaths,
         preferWebGpu: !cfg.disableWebGpu,
         onLoad: load => post({ type: 'load', id, load }),
-        onBackend: backend => post({ type: 'backend', id, backend }),
+        onBackend: backend => post({ type: 'backend', id, backend, ...(backend !== 'webgpu' && why ? { fallback: why } : {}) }),
       }, {
         signal: controller.signal,
         onProgress: progress => post({ type: 'progress', id, progress }),
       })
+      // Not every runner reports its backend while it runs (the ORT one does not): say it
+      // here too, so the badge can tell why this run was not on WebGPU.
+      const ran = response.stats?.backend
+      if (ran && ran !== 'webgpu' && why)
+        post({ type: 'backend', id, backend: ran, fallback: why })
       post({ type: 'result', id, response })
     }
     catch (e) {
       const code = e instanceof AttributionError ? e.code : 'internal'
-      post({ type: 'error', id, code, message: (e as Error).message ?? String(e) })
+      // A run that died with its GPU device: `device-lost` (posted by the listener while
+      // we wait) goes first, so the deck repeats the run on WASM and ignores this error.
+      const onGpu = config !== null && (await webGpuFallback(config)) === undefined
+      const loss = onGpu && !USER_ERRORS.has(code) ? await gpuDeviceLossWithin(LOSS_GRACE_MS) : null
+      if (loss)
+        post({ type: 'error', id, code: 'backend', message: `${describeGpuDeviceLoss(loss)} Reload the page to start again.` })
+      else
+        post({ type: 'error', id, code, message: (e as Error).message ?? String(e) })
     }
     finally {
       running.delete(id)

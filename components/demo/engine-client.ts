@@ -6,11 +6,14 @@
  * - Identical requests share one run and one cached result (slides re-mount often).
  * - Cancelling aborts the run in the worker (the engine checks its AbortSignal
  *   between batches).
+ * - A lost GPU device (the worker says `device-lost`) ends WebGPU for the session: the
+ *   worker is replaced by one on WASM, the runs it had not answered are sent again, and
+ *   their slides get a notice saying so.
  */
 import type { AttributionRequest, AttributionResponse } from '../../engine/api'
 import type { Progress } from '../../engine/core/types'
 import type { HubLock } from '../../engine/models/hub-config'
-import type { FromWorker, LoadProgress, ToWorker, WorkerConfig } from '../../engine/worker-protocol'
+import type { FromWorker, LoadProgress, ToWorker, WebGpuFallback, WorkerConfig } from '../../engine/worker-protocol'
 import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
 import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
@@ -29,10 +32,19 @@ export class EngineRunError extends Error {
 export interface RunHandlers {
   onProgress?: (p: Progress) => void
   onLoad?: (l: LoadProgress) => void
-  onBackend?: (backend: string) => void
+  /** The backend that runs the model and, when it is not WebGPU, why. */
+  onBackend?: (backend: string, fallback?: WebGpuFallback) => void
+  /** A line for the slide about this run, e.g. that it was repeated on WASM after the GPU was lost. */
+  onNotice?: (notice: string) => void
 }
 
 interface Pending {
+  /** Kept to send the run again if its worker has to be replaced. */
+  request: AttributionRequest
+  /** The worker was told to cancel it: never sent again. */
+  cancelled: boolean
+  /** Given to every caller that joins the run (set when the GPU was lost). */
+  notice: string | null
   promise: Promise<AttributionResponse>
   listeners: Set<RunHandlers>
   resolve: (r: AttributionResponse) => void
@@ -84,12 +96,20 @@ class EngineClient {
   private byId = new Map<number, Pending>()
   private byKey = new Map<string, { id: number, pending: Pending }>()
   private results = new Map<string, AttributionResponse>()
+  /** A GPU device was lost: every worker from now on runs on WASM. */
+  private webGpuLost = false
+  /** The loss notice when it came while nothing ran: the next run's slide shows it. */
+  private idleNotice: string | null = null
 
   private ensureWorker(): Worker {
     if (this.worker)
       return this.worker
     const worker = new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module' })
-    worker.onmessage = (event: MessageEvent<FromWorker>) => this.onMessage(event.data)
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      // Messages still queued from a worker we replaced are dropped.
+      if (this.worker === worker)
+        this.onMessage(event.data)
+    }
     worker.onerror = (event) => {
       // A crashed worker (e.g. out of memory) fails every run in flight with a clear message.
       for (const pending of this.byId.values())
@@ -98,13 +118,53 @@ class EngineClient {
       this.byKey.clear()
       this.worker = null
     }
-    const message: ToWorker = { type: 'config', config: deckConfig() }
+    const config: WorkerConfig = { ...deckConfig(), ...(this.webGpuLost ? { disableWebGpu: true, webGpuLost: true } : {}) }
+    const message: ToWorker = { type: 'config', config }
     worker.postMessage(message)
     this.worker = worker
     return worker
   }
 
+  /**
+   * The GPU device is gone, and with it every model and tensor the worker had on it:
+   * terminate the worker (the browser frees all of it), start one on WASM and send it
+   * the unanswered runs, in their order. Each run is repeated at most once: the new
+   * worker never touches WebGPU, so it cannot lose a device.
+   */
+  private restartOnWasm(lossMessage: string) {
+    if (this.webGpuLost)
+      return
+    this.webGpuLost = true
+    const old = this.worker
+    if (old) {
+      old.onmessage = null
+      old.onerror = null
+      old.terminate()
+    }
+    this.worker = null
+    const unanswered = [...this.byId.entries()]
+    if (unanswered.length === 0) {
+      this.idleNotice = `${lossMessage} The demos now compute on WASM.`
+      return
+    }
+    const notice = `${lossMessage} The run was repeated on WASM, which the demos use from now on.`
+    const worker = this.ensureWorker()
+    for (const [id, pending] of unanswered) {
+      if (pending.cancelled) {
+        pending.reject(new EngineRunError('cancelled', 'The run was cancelled.'))
+        this.finish(id)
+        continue
+      }
+      pending.notice = notice
+      pending.listeners.forEach(l => l.onNotice?.(notice))
+      const message: ToWorker = { type: 'run', id, request: pending.request }
+      worker.postMessage(message)
+    }
+  }
+
   private onMessage(msg: FromWorker) {
+    if (msg.type === 'device-lost')
+      return this.restartOnWasm(msg.message)
     const pending = this.byId.get(msg.id)
     if (!pending)
       return
@@ -116,7 +176,7 @@ class EngineClient {
         pending.listeners.forEach(l => l.onLoad?.(msg.load))
         break
       case 'backend':
-        pending.listeners.forEach(l => l.onBackend?.(msg.backend))
+        pending.listeners.forEach(l => l.onBackend?.(msg.backend, msg.fallback))
         break
       case 'result':
         pending.resolve(msg.response)
@@ -165,7 +225,8 @@ class EngineClient {
         reject = rej
       })
       promise.then(r => this.results.set(key, r), () => {})
-      const pending: Pending = { promise, listeners: new Set(), resolve, reject, subscribers: 0 }
+      const pending: Pending = { request, cancelled: false, notice: this.idleNotice, promise, listeners: new Set(), resolve, reject, subscribers: 0 }
+      this.idleNotice = null
       entry = { id, pending }
       this.byId.set(id, pending)
       this.byKey.set(key, entry)
@@ -175,11 +236,14 @@ class EngineClient {
     const { id, pending } = entry
     pending.listeners.add(handlers)
     pending.subscribers++
+    if (pending.notice)
+      handlers.onNotice?.(pending.notice)
     return new Promise<AttributionResponse>((resolve, reject) => {
       const detach = () => {
         pending.listeners.delete(handlers)
         pending.subscribers--
         if (pending.subscribers <= 0 && this.byId.has(id)) {
+          pending.cancelled = true
           const cancel: ToWorker = { type: 'cancel', id }
           this.worker?.postMessage(cancel)
         }

@@ -1,4 +1,5 @@
 import type { ModelFiles } from '../core/files'
+import type { LosableGpuDevice } from './gpu-device-watch'
 import type { HubModel } from './hub'
 /**
  * The causal language model runtime (GPT-2 family) on transformers.js + ONNX Runtime.
@@ -9,6 +10,7 @@ import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/t
 import { AttributionError } from '../core/errors'
 import { httpFiles } from '../core/files'
 import { llmTokenizerOf } from './gpt2-tokenizer'
+import { watchGpuDevice } from './gpu-device-watch'
 
 export type CausalLmDevice = 'webgpu' | 'wasm' | 'cpu'
 
@@ -99,6 +101,21 @@ async function webGpuAdapterAvailable(): Promise<boolean> {
   }
   catch {
     return false
+  }
+}
+
+/**
+ * Registers ONNX Runtime's GPU device with the device-loss watch. ORT sets
+ * `env.webgpu.device` (a device, or a promise of one) once a WebGPU session exists;
+ * reading it earlier would create a device, so this runs only after such a load.
+ */
+async function watchOrtWebGpuDevice(): Promise<void> {
+  try {
+    const webgpu = (env.backends.onnx as { webgpu?: { device?: unknown } }).webgpu
+    watchGpuDevice(await webgpu?.device as LosableGpuDevice | undefined, 'ONNX Runtime')
+  }
+  catch {
+    // No device to watch: a loss then surfaces as a failed forward ('backend' error).
   }
 }
 
@@ -269,6 +286,8 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
         ...(modelFile === 'decoder_model_merged' ? { model_file_name: 'decoder_model_merged' } : {}),
       } as Parameters<typeof AutoModelForCausalLM.from_pretrained>[1])
       device = d
+      if (d === 'webgpu')
+        await watchOrtWebGpuDevice()
       break
     }
     catch (e) {

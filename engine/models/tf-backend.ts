@@ -1,9 +1,11 @@
+import type { LosableGpuDevice } from './gpu-device-watch'
 /**
  * The single place that chooses the TensorFlow.js backend. Order: WebGPU, then WASM,
  * then the plain-JS CPU backend. `tf.setBackend` resolves to false (rather than
  * throwing) when a backend cannot start, e.g. no WebGPU adapter.
  */
 import * as tf from '@tensorflow/tfjs'
+import { watchGpuDevice } from './gpu-device-watch'
 
 export type TfBackendName = 'webgpu' | 'wasm' | 'cpu'
 
@@ -48,6 +50,10 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
         }
         if (await tf.setBackend(name)) {
           await tf.ready()
+          // tfjs does not watch its device: a lost one only shows up as failing
+          // read-backs. The engine worker listens for the loss and moves to WASM.
+          if (name === 'webgpu')
+            watchGpuDevice((tf.backend() as { device?: LosableGpuDevice }).device, 'TensorFlow.js')
           return name
         }
       }

@@ -139,6 +139,7 @@ test.describe('backends', () => {
     await settle(page, 'bow-intro')
     await runLive(page, 'bow-intro')
     await expect(page.locator('[data-demo="bow-intro"] [data-testid="backend-badge"]')).toHaveAttribute('data-backend', 'wasm')
+    await expect(page.locator('[data-demo="bow-intro"] [data-testid="backend-note"]')).toHaveText('no WebGPU')
   })
 })
 

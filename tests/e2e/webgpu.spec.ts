@@ -17,6 +17,8 @@ test('the BoW demo runs on WebGPU and matches the CLI', async ({ page }) => {
   await settle(page, id)
   await runLive(page, id)
   await expect(page.locator(`[data-demo="${id}"] [data-testid="backend-badge"]`)).toHaveAttribute('data-backend', 'webgpu')
+  // On WebGPU the badge needs no excuse ('no WebGPU', 'GPU lost' are for the fallback).
+  await expect(page.locator(`[data-demo="${id}"] [data-testid="backend-note"]`)).toHaveCount(0)
   const shown = [...new Set(await readValues(page, id, '[data-testid="word-attribution"]'))].sort((a, b) => a - b)
   expectClose(shown, [...new Set(want!.scores)].sort((a, b) => a - b), 1e-5, 'webgpu scores')
 })
