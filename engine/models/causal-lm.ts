@@ -132,7 +132,14 @@ function splitSource(source: string): { base: string, name: string } {
   return { base, name: trimmed.slice(cut + 1) }
 }
 
-async function defaultFiles(source: string): Promise<ModelFiles> {
+/**
+ * Where a model source's files are read when no `files` are given: HTTP in a browser or
+ * for a URL, a folder in Node.
+ *
+ * @example
+ * const files = await defaultModelFiles('fixtures/tiny-gpt2')
+ */
+export async function defaultModelFiles(source: string): Promise<ModelFiles> {
   if (isBrowser || /^https?:\/\//.test(source))
     return httpFiles(source)
   const { nodeFiles } = await import('../core/node-files')
@@ -193,7 +200,7 @@ export function loadCausalLm(source: string, options: CausalLmOptions = {}): Pro
 
 async function load(source: string, options: CausalLmOptions): Promise<CausalLm> {
   const hub = options.hub
-  const files = hub ?? options.files ?? await defaultFiles(source)
+  const files = hub ?? options.files ?? await defaultModelFiles(source)
   const dtype = options.dtype ?? 'fp32'
   const suffix = dtype === 'q8' ? '_quantized' : ''
   for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {

@@ -1,3 +1,4 @@
+import type { ModelFiles } from '../core/files'
 /**
  * Teacher-forced scoring inside ONNX Runtime (Node). causal-lm.ts scores through
  * transformers.js, which returns the full [rows, len, vocab] logits; a teacher-forced
@@ -20,6 +21,7 @@
  */
 import type { CausalLm, CausalLmStats, ScoreRow } from './causal-lm'
 import { AttributionError } from '../core/errors'
+import { readJson } from '../core/files'
 
 export interface OnnxScorerOptions {
   /** Rows × padded length per forward (as `maxBatchTokens` in causal-lm.ts). Default 4096: only [rows, K] floats come back, so large batches are cheap. */
@@ -111,19 +113,20 @@ export async function scoringGraph(bytes: Uint8Array): Promise<Uint8Array | null
  * whose logits come out of an `If`), so callers can always use it.
  *
  * @example
- * const lm = await scoreInOnnxGraph(await loadCausalLm('fixtures/tiny-gpt2'), 'fixtures/tiny-gpt2')
+ * const lm = await scoreInOnnxGraph(await loadCausalLm('fixtures/tiny-gpt2'), 'fixtures/tiny-gpt2') // or a ModelFiles
  * const [logps] = await lm.scoreTargets([{ promptIds: lm.encode('Hello'), targetIds: lm.encode(' world') }])
  */
-export async function scoreInOnnxGraph(lm: CausalLm, folder: string, options: OnnxScorerOptions = {}): Promise<CausalLm> {
-  const { readFile } = await import('node:fs/promises')
-  const { join } = await import('node:path')
-  const file = join(folder, 'onnx', `${lm.modelFile}${lm.dtype === 'q8' ? '_quantized' : ''}.onnx`)
+export async function scoreInOnnxGraph(lm: CausalLm, source: string | ModelFiles, options: OnnxScorerOptions = {}): Promise<CausalLm> {
+  // Read through the files the model came from: a folder, or the hub's verified cache.
+  const files = typeof source === 'string' ? (await import('../core/node-files')).nodeFiles(source) : source
+  const name = `onnx/${lm.modelFile}${lm.dtype === 'q8' ? '_quantized' : ''}.onnx`
+  const file = `${files.location}${name}`
   let bytes: Uint8Array
   try {
-    bytes = new Uint8Array(await readFile(file))
+    bytes = await files.readBytes(name)
   }
   catch (e) {
-    throw new AttributionError('missing-model', `Could not read ${file}: ${(e as Error).message}`)
+    throw e instanceof AttributionError ? e : new AttributionError('missing-model', `Could not read ${file}: ${(e as Error).message}`)
   }
   let scored: Uint8Array | null
   try {
@@ -134,7 +137,7 @@ export async function scoreInOnnxGraph(lm: CausalLm, folder: string, options: On
   }
   if (!scored)
     return lm
-  const config = JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')) as { n_head: number, n_embd: number }
+  const config = await readJson<{ n_head: number, n_embd: number }>(files, 'config.json')
   const ort = await import('onnxruntime-node') as unknown as OrtModule
   let session: OrtSession
   try {
@@ -185,6 +188,9 @@ export async function scoreInOnnxGraph(lm: CausalLm, folder: string, options: On
     // optimum's with-past export: an empty past ([B, H, 0, D]) is a plain forward.
     for (const name of pastInputs)
       feeds[name] = new ort.Tensor('float32', new Float32Array(0), [B, H, 0, D])
+    // The legacy merged contract (decoder_model_merged.onnx): no past, so not the cache branch.
+    if (session.inputNames.includes('use_cache_branch'))
+      feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([0]), [1])
     let out: Record<string, OrtTensor>
     try {
       out = await session.run(feeds)

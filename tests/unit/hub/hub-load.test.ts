@@ -62,10 +62,14 @@ describe('distilgpt2 from the (stand-in) hub', () => {
     expect(hub.gets(ONNX)).toBe(1)
     expect(hub.gets('tokenizer.json')).toBe(1)
     expect(hub.gets('model.safetensors')).toBe(0) // only the gradient path needs it
+    // Downloaded once from the hub; Node's in-graph scorer (nodeEnv) then re-reads the graph
+    // from the verified cache, which reports as 'cache' and makes no request.
     const onnxLoads = loads.filter(l => l.file === ONNX)
-    expect(onnxLoads.length).toBeGreaterThan(0)
-    expect(onnxLoads.every(l => l.source === 'hub')).toBe(true)
-    expect(onnxLoads.at(-1)!.loaded).toBe(onnxLoads.at(-1)!.total)
+    const hubLoads = onnxLoads.filter(l => l.source === 'hub')
+    expect(hubLoads.length).toBeGreaterThan(0)
+    expect(onnxLoads.every(l => l.source === 'hub' || l.source === 'cache')).toBe(true)
+    expect(onnxLoads.findIndex(l => l.source === 'cache')).not.toBe(0)
+    expect(hubLoads.at(-1)!.loaded).toBe(hubLoads.at(-1)!.total)
     expect(cache.entries.has(`${hub.url}/Xenova/distilgpt2/resolve/main/${ONNX}`)).toBe(true)
   })
 
