@@ -22,6 +22,8 @@ import type { CausalLm } from '../engine/models/causal-lm'
 import { existsSync } from 'node:fs'
 import { cpus, loadavg, totalmem } from 'node:os'
 import process from 'node:process'
+import { BENCH_METHODS, methodLabel as label, palmRequest, warmupRequests } from '../bench/llm-requests'
+import { markdownTable, median } from '../bench/markdown-table'
 import { PALM_COAST_PROMPT, PALM_COAST_TARGET } from '../components/demo/catalog'
 import { runLlmRequest } from '../engine/llm/run-llm'
 import { loadCausalLm } from '../engine/models/causal-lm'
@@ -55,30 +57,10 @@ const BUDGET = { time: 0.2, calls: 8 }
 
 interface Row { model: string, method: string, forwardCalls: number, rows: number, tokens: number, ms: number, backend: string, seqAttr: number[] }
 
-function table(rows: Array<Record<string, string | number>>) {
-  if (!rows.length)
-    return
-  const cols = Object.keys(rows[0])
-  const width = cols.map(c => Math.max(c.length, ...rows.map(r => String(r[c]).length)))
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(width[i])).join(' | ')} |`
-  console.log(line(cols))
-  console.log(`|${width.map(w => '-'.repeat(w + 2)).join('|')}|`)
-  for (const r of rows)
-    console.log(line(cols.map(c => String(r[c]))))
-  console.log()
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-function label(method: string, options: MethodOptions): string {
-  return `${method}${options.nSamples ? `(${options.nSamples})` : options.nSteps ? `(${options.nSteps})` : ''}`
-}
-
-function palmRequest(model: string, method: MethodName, options: MethodOptions): AttributionRequest {
-  return { model, method, options, input: { type: 'text', text: PALM_COAST_PROMPT }, target: PALM_COAST_TARGET }
+/** Prints a markdown table (bench/markdown-table.ts, shared with `npm run bench:browser`). */
+function printTable(rows: Array<Record<string, string | number>>): void {
+  if (rows.length)
+    console.log(markdownTable(rows))
 }
 
 const GRADIENT = new Set<string>(['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap'])
@@ -132,22 +114,14 @@ async function timeMedian(n: number, run: () => Promise<Row>): Promise<Row> {
   return { ...rows[rows.length - 1], ms: median(rows.map(r => r.ms)) }
 }
 
-const METHODS: Array<[MethodName, MethodOptions]> = [
-  ['FeatureAblation', {}],
-  ['ShapleyValueSampling', { nSamples: 5, seed: 0 }],
-  ['KernelShap', { nSamples: 50, seed: 0 }],
-  ['Lime', { nSamples: 50, seed: 0 }],
-  ['LayerIntegratedGradients', { nSteps: 25 }],
-]
-
 async function llmTables(models: string[]) {
   const rows: Row[] = []
   for (const model of models) {
     const n = model === DISTIL ? Math.max(1, Math.min(repeats, 2)) : repeats
     // Warm-up: model load, ORT session, tfjs weights and kernels (one short gradient row).
-    await timeRequest(palmRequest(model, 'FeatureAblation', {}))
-    await timeRequest({ ...palmRequest(model, 'LayerIntegratedGradients', { nSteps: 1 }), target: ' playing' })
-    for (const [method, options] of METHODS) {
+    for (const warmup of warmupRequests(model))
+      await timeRequest(warmup)
+    for (const [method, options] of BENCH_METHODS) {
       // LayerIG(25) on the distil-shaped model takes minutes on tfjs-wasm in Node: one run, cut at 45 s and projected.
       if (model === DISTIL && GRADIENT.has(method))
         rows.push(await timeRequest(palmRequest(model, method, options), quick ? 20 : 45))
@@ -157,7 +131,7 @@ async function llmTables(models: string[]) {
   }
   console.log(`## 1. LLMAttribution, Palm Coast prompt (16 tokens) → 8 target tokens, Node CPU (median of ${repeats}; distil: of ${Math.max(1, Math.min(repeats, 2))})\n`)
   console.log('forward calls = model invocations (ORT / tfjs forward passes); rows = sequences scored; tokens = tokens pushed through the model.\n')
-  table(rows.map(r => ({
+  printTable(rows.map(r => ({
     'model': r.model.replace('fixtures/', ''),
     'method': r.method,
     'backend': r.backend,
@@ -170,7 +144,7 @@ async function llmTables(models: string[]) {
   const distilRows = rows.filter(r => r.model === DISTIL && CAPTUM[r.method])
   if (distilRows.length) {
     console.log(`### distilgpt2-shaped model vs Captum 0.8 (Captum figures: PyTorch, 2 CPU cores, distilgpt2, as measured by the issue's author; budget ≤ ${BUDGET.time}× time, ≥ ${BUDGET.calls}× fewer calls)\n`)
-    table(distilRows.map((r) => {
+    printTable(distilRows.map((r) => {
       const c = CAPTUM[r.method]
       const timeRatio = r.ms / 1000 / c.s
       const fewer = c.calls / r.forwardCalls
@@ -206,7 +180,7 @@ async function scorerTable(model: string) {
   const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (browser)', lm], ['in-graph scoring (Node default)', inGraph]]
   const out: Array<Record<string, string | number>> = []
   const n = 2
-  for (const [method, options] of METHODS.filter(([m]) => !GRADIENT.has(m))) {
+  for (const [method, options] of BENCH_METHODS.filter(([m]) => !GRADIENT.has(m))) {
     const times: number[][] = scorers.map(() => [])
     const last: Row[] = []
     await timeOn(inGraph, model, method, options) // warm both sessions' kernels
@@ -230,7 +204,7 @@ async function scorerTable(model: string) {
     }))
   }
   console.log(`## 2. Teacher-forced scorers (${model.replace('fixtures/', '')}, median of ${n}, interleaved)\n`)
-  table(out)
+  printTable(out)
   await inGraph.dispose() // and the wrapped lm
 }
 
@@ -244,7 +218,7 @@ async function sweeps(model: string) {
       sweep.push({ 'method': r.method, 'perturbationsPerEval': ppe, 'forward calls': r.forwardCalls, 'rows': r.rows, 'wall ms': r.ms.toFixed(0) })
     }
   }
-  table(sweep)
+  printTable(sweep)
   console.log(`### maxBatchTokens sweep (${name}, perturbationsPerEval 64), transformers.js scorer (the browser's; causal-lm.ts default 256) and in-graph scorer (Node's; onnx-scorer.ts default 4096)\n`)
   const mbt: Array<Record<string, string | number>> = []
   for (const [scorer, maxBatchTokens] of [...(quick ? [64, 256, 2048] : [64, 256, 1024, 4096]).map(m => ['transformers.js', m] as const), ...(quick ? [256, 4096] : [256, 1024, 4096, 16384]).map(m => ['in-graph', m] as const)]) {
@@ -257,7 +231,7 @@ async function sweeps(model: string) {
     }
     await lm.dispose()
   }
-  table(mbt)
+  printTable(mbt)
 }
 
 async function exactShapley() {
@@ -305,7 +279,7 @@ async function exactShapley() {
       'under 30 s': total < 30 ? 'yes' : 'NO',
     })
   }
-  table(out)
+  printTable(out)
   await inGraph.dispose() // and the wrapped lm
 
   console.log('### No coalition is evaluated twice (engine counters, 3-slot template on the tiny fixture: 2^3 = 8 coalitions)\n')
@@ -314,7 +288,7 @@ async function exactShapley() {
     const res = await runRequest({ model: TINY, method, options, input: { type: 'template', template: '{} lives in {} and likes {}', values: ['Dave', 'Palm Coast', 'golf'] }, target: ' playing golf' }, perturbationEnv) as LlmResponse
     dup.push({ 'method': label(method, options), 'distinct coalitions possible': 8, 'rows evaluated': res.stats.rows, 'forward calls': res.stats.forwardCalls })
   }
-  table(dup)
+  printTable(dup)
 }
 
 async function bowTable() {
@@ -326,7 +300,7 @@ async function bowTable() {
   const { nodeFiles } = await import('../engine/core/node-files')
   console.log('## 5. BoW classifier, one sentence, every method (Node, tfjs cpu)\n')
   const rows = await benchBow(nodeFiles('public/models/bow'), ['cpu'])
-  table(rows.map(r => ({ method: r.method, backend: r.backend, ms: r.ms.toFixed(1) })))
+  printTable(rows.map(r => ({ method: r.method, backend: r.backend, ms: r.ms.toFixed(1) })))
 }
 
 async function main() {
