@@ -1,3 +1,4 @@
+import type { onnx } from 'onnx-proto'
 import type { ModelFiles } from '../core/files'
 /**
  * Teacher-forced scoring inside ONNX Runtime (Node). causal-lm.ts scores through
@@ -42,7 +43,42 @@ interface OrtModule {
 }
 
 /**
- * Rewrites a GPT-2 `model.onnx` so that it scores only what teacher forcing reads: two
+ * optimum's merged decoder (`decoder_model_merged.onnx`, the layout of Xenova/distilgpt2) is
+ * one `If(use_cache_branch)` node whose `else_branch` is the decoder without past and whose
+ * `then_branch` is the one with past. We always score from an empty past, so the `If` is
+ * replaced, in place, by the nodes of its `else_branch` (their outputs renamed to the `If`'s
+ * outputs; any branch initializers moved up). Subgraph nodes already read outer-scope names
+ * (inputs, initializers), so they run unchanged in the main graph. Graphs without such an
+ * `If` are left as they are.
+ *
+ * @example
+ * inlineNoPastBranch(model.graph) // then `logits` is produced by a MatMul again
+ */
+export function inlineNoPastBranch(graph: onnx.IGraphProto): void {
+  const nodes = graph.node ?? []
+  const at = nodes.findIndex(n => n.opType === 'If' && n.input?.[0] === 'use_cache_branch')
+  if (at < 0)
+    return
+  const ifNode = nodes[at]
+  const branch = ifNode.attribute?.find(a => a.name === 'else_branch')?.g
+  if (!branch?.node || !branch.output || branch.output.length !== ifNode.output?.length)
+    return
+  const rename = new Map(branch.output.map((o, i) => [o.name!, ifNode.output![i]]))
+  for (const n of branch.node) {
+    n.output = (n.output ?? []).map(o => rename.get(o) ?? o)
+    n.input = (n.input ?? []).map(i => rename.get(i) ?? i)
+  }
+  // A branch output that is an outer name passed straight through needs an Identity.
+  const produced = new Set(branch.node.flatMap(n => n.output ?? []))
+  const passThrough = [...rename].filter(([from, to]) => !produced.has(to) && from !== to).map(([from, to]) => ({ opType: 'Identity', input: [from], output: [to], name: `inline_${to}` }))
+  graph.initializer = [...(graph.initializer ?? []), ...(branch.initializer ?? [])]
+  nodes.splice(at, 1, ...branch.node, ...(passThrough as typeof branch.node))
+  graph.node = nodes
+}
+
+/**
+ * Rewrites a GPT-2 `model.onnx` (or optimum's merged `decoder_model_merged.onnx`, whose
+ * no-past branch is inlined first) so that it scores only what teacher forcing reads: two
  * extra inputs `score_positions` and `score_ids` ([B, K] int64) pick, per row, K positions
  * of the final hidden state ([B, S, E] → [B, K, E]) before the tied LM head, and the
  * output `target_logprobs` [B, K, 1] is log_softmax(logits)[score_ids]. The LM head then
@@ -59,7 +95,8 @@ export async function scoringGraph(bytes: Uint8Array): Promise<Uint8Array | null
   const graph = model.graph
   if (!graph?.node || !graph.initializer || !graph.input || !graph.output)
     return null
-  const nodes = graph.node
+  inlineNoPastBranch(graph)
+  const nodes = graph.node!
   const at = nodes.findIndex(n => n.output?.[0] === 'logits')
   if (at < 0 || nodes[at].opType !== 'MatMul')
     return null
@@ -109,8 +146,8 @@ export async function scoringGraph(bytes: Uint8Array): Promise<Uint8Array | null
  * Wraps a loaded `CausalLm` so that `scoreTargets` runs the rewritten graph
  * (`scoringGraph`) in its own onnxruntime-node session; tokenization and generation stay
  * with the wrapped model. The result's `stats` count this scorer's forwards. Returns `lm`
- * itself when the graph cannot be rewritten (e.g. the legacy `decoder_model_merged.onnx`,
- * whose logits come out of an `If`), so callers can always use it.
+ * itself when the graph cannot be rewritten (e.g. a quantized graph, whose logits do not
+ * come out of a plain MatMul), so callers can always use it.
  *
  * @example
  * const lm = await scoreInOnnxGraph(await loadCausalLm('fixtures/tiny-gpt2'), 'fixtures/tiny-gpt2') // or a ModelFiles

@@ -5,13 +5,16 @@
  */
 import type { AttributionRequest, LlmResponse, MethodName } from '../../../engine/api'
 import type { CausalLm } from '../../../engine/models/causal-lm'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import onnxProto from 'onnx-proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runLlmRequest } from '../../../engine/llm/run-llm'
 import { loadCausalLm } from '../../../engine/models/causal-lm'
-import { scoreInOnnxGraph } from '../../../engine/models/onnx-scorer'
+import { scoreInOnnxGraph, scoringGraph } from '../../../engine/models/onnx-scorer'
 import { nodeEnv } from '../../../engine/node-env'
 import { runRequest } from '../../../engine/run'
-import { llmRequest, makeTinyFixture, PROMPT, TARGET } from './helpers'
+import { copyModel, llmRequest, makeTinyFixture, PROMPT, TARGET } from './helpers'
 
 let fx: Awaited<ReturnType<typeof makeTinyFixture>>
 let lm: CausalLm
@@ -96,6 +99,69 @@ describe('scoring inside the ONNX graph', () => {
     // 17 FeatureAblation rows: one forward in-graph (4096-token batches), several with transformers.js (256).
     expect(viaEnv.stats.forwardCalls).toBe(1)
     expect(plain.stats.forwardCalls).toBeGreaterThan(1)
+  }, 30_000)
+})
+
+/**
+ * optimum's merged decoder, the layout of Xenova/distilgpt2's `decoder_model_merged.onnx`:
+ * the main graph holds the weights and one `If(use_cache_branch)` whose branches are the
+ * decoders with and without past. Built here from our fixture's legacy-contract graph
+ * (both branches the same decoder, as optimum's merge does with two exports of it).
+ */
+function optimumMergedLayout(bytes: Uint8Array): Uint8Array {
+  const { onnx } = onnxProto
+  const model = onnx.ModelProto.decode(bytes)
+  const g = model.graph!
+  // Inside the no-past branch, outputs carry their own names (renamed back on inlining).
+  const noPast = onnx.GraphProto.decode(onnx.GraphProto.encode(onnx.GraphProto.create({ name: 'no_past', node: g.node, output: g.output })).finish())
+  const suffix = (n: string) => (g.output!.some(o => o.name === n) ? `${n}_no_past` : n)
+  for (const n of noPast.node!) {
+    n.output = n.output!.map(suffix)
+    n.input = n.input!.map(suffix)
+  }
+  for (const o of noPast.output!)
+    o.name = suffix(o.name!)
+  const withPast = onnx.GraphProto.create({ name: 'with_past', node: g.node, output: g.output })
+  const graphAttr = (name: string, graph: typeof noPast) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.GRAPH, g: graph })
+  g.node = [onnx.NodeProto.create({ opType: 'If', name: 'optimum::if', input: ['use_cache_branch'], output: g.output!.map(o => o.name!), attribute: [graphAttr('then_branch', withPast), graphAttr('else_branch', noPast)] })]
+  return onnx.ModelProto.encode(model).finish()
+}
+
+describe('optimum\'s merged decoder (If on use_cache_branch), the layout of Xenova/distilgpt2', () => {
+  let merged: CausalLm
+  let mergedInGraph: CausalLm
+  beforeAll(async () => {
+    const dir = copyModel(fx.dir, fx.root, 'tiny-merged')
+    writeFileSync(join(dir, 'onnx/decoder_model_merged.onnx'), optimumMergedLayout(readFileSync(join(dir, 'onnx/decoder_model_merged.onnx'))))
+    rmSync(join(dir, 'onnx/model.onnx')) // so that the loader takes the merged file, as for Xenova's repo
+    merged = await loadCausalLm(dir)
+    mergedInGraph = await scoreInOnnxGraph(merged, dir)
+  }, 60_000)
+  afterAll(async () => {
+    await mergedInGraph?.dispose()
+  })
+
+  it('the no-past branch is inlined and rewritten (not the fallback scorer)', async () => {
+    expect(merged.modelFile).toBe('decoder_model_merged')
+    expect(mergedInGraph).not.toBe(merged)
+    const rewritten = await scoringGraph(optimumMergedLayout(readFileSync(join(fx.dir, 'onnx/decoder_model_merged.onnx'))))
+    expect(rewritten).not.toBeNull()
+    const graph = onnxProto.onnx.ModelProto.decode(rewritten!).graph!
+    expect(graph.node!.some(n => n.opType === 'If')).toBe(false)
+    expect(graph.output!.map(o => o.name)).toEqual(['target_logprobs'])
+  })
+
+  it('scores equal transformers.js running the If graph, and the plain model.onnx', async () => {
+    const ids = lm.encode(PROMPT)
+    const targetIds = lm.encode(TARGET)
+    const rows = [{ promptIds: ids, targetIds }, { promptIds: ids.slice(0, 5), targetIds: targetIds.slice(0, 3) }]
+    const viaIf = await merged.scoreTargets(rows)
+    const got = await mergedInGraph.scoreTargets(rows)
+    const plain = await inGraph.scoreTargets(rows)
+    for (let r = 0; r < rows.length; r++) {
+      expect(maxAbsDiff(got[r], viaIf[r])).toBeLessThan(2e-5)
+      expect(maxAbsDiff(got[r], plain[r])).toBeLessThan(2e-5)
+    }
   }, 30_000)
 })
 
