@@ -15,9 +15,9 @@ export function nodeEnv(overrides: Partial<EngineEnv> = {}): EngineEnv {
     offline: true,
     // Score inside the ONNX graph (engine/models/onnx-scorer.ts): same numbers to float32
     // rounding, about half the time of transformers.js's full logits (npm run bench).
-    adaptCausalLm: async (lm, files) => {
+    adaptCausalLm: async (lm) => {
       const { scoreInOnnxGraph } = await import('./models/onnx-scorer')
-      return scoreInOnnxGraph(lm, files)
+      return scoreInOnnxGraph(lm)
     },
     ...overrides,
   }

@@ -38,7 +38,7 @@ export interface EngineEnv {
    * (`engine/models/onnx-scorer.ts`); same numbers to float32 rounding, and the
    * [rows, len, vocab] logits never leave ONNX Runtime. Unset in the browser.
    */
-  adaptCausalLm?: (lm: CausalLm, files: ModelFiles) => Promise<CausalLm>
+  adaptCausalLm?: (lm: CausalLm) => Promise<CausalLm>
 }
 
 export type ModelKind = 'bow' | 'gpt2'

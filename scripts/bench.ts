@@ -176,7 +176,7 @@ async function timeOn(lm: CausalLm, model: string, method: MethodName, options: 
 
 async function scorerTable(model: string) {
   const lm = await loadCausalLm(model)
-  const inGraph = await scoreInOnnxGraph(lm, model)
+  const inGraph = await scoreInOnnxGraph(lm)
   const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (browser)', lm], ['in-graph scoring (Node default)', inGraph]]
   const out: Array<Record<string, string | number>> = []
   const n = 2
@@ -223,7 +223,7 @@ async function sweeps(model: string) {
   const mbt: Array<Record<string, string | number>> = []
   for (const [scorer, maxBatchTokens] of [...(quick ? [64, 256, 2048] : [64, 256, 1024, 4096]).map(m => ['transformers.js', m] as const), ...(quick ? [256, 4096] : [256, 1024, 4096, 16384]).map(m => ['in-graph', m] as const)]) {
     const loaded = await loadCausalLm(model, scorer === 'transformers.js' ? { maxBatchTokens } : {})
-    const lm = scorer === 'in-graph' ? await scoreInOnnxGraph(loaded, model, { maxBatchTokens }) : loaded
+    const lm = scorer === 'in-graph' ? await scoreInOnnxGraph(loaded, { maxBatchTokens }) : loaded
     for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
       await timeOn(lm, model, 'FeatureAblation', {}) // warm the fresh session
       const r = await timeOn(lm, model, method, options)
@@ -239,7 +239,7 @@ async function exactShapley() {
   console.log(`Default options. The transformers.js scorer's run (the browser's) stops after ${shapleySeconds} s (AbortController); "projected" = elapsed × 65536 / coalitions done (every row costs the same). Node's default, the in-graph scorer, runs to the end. The cost floor is the LM head: 65536 rows × T target positions × 50257 logits, each a dot product of width 32, plus their log_softmax.\n`)
   const out: Array<Record<string, string | number>> = []
   const lm = await loadCausalLm(TINY)
-  const inGraph = await scoreInOnnxGraph(lm, TINY)
+  const inGraph = await scoreInOnnxGraph(lm)
   const cases: Array<[string, CausalLm, string, MethodOptions, number]> = [
     ['transformers.js (browser)', lm, PALM_COAST_TARGET, {}, shapleySeconds],
     ['in-graph (Node default)', inGraph, ' playing', {}, 300],

@@ -4,7 +4,6 @@
  * requested method, and answers in the `LlmResponse` shape of `engine/api.ts`.
  */
 import type { AttributionRequest, LlmResponse, PerturbationMethodName } from '../api'
-import type { ModelFiles } from '../core/files'
 import type { RunControl } from '../core/types'
 import type { InterpretableInput } from '../inputs/tokenizer'
 import type { CausalLm, CausalLmOptions } from '../models/causal-lm'
@@ -12,7 +11,7 @@ import { AttributionError } from '../core/errors'
 import { ProductBaselines } from '../inputs/product-baselines'
 import { TextTemplateInput } from '../inputs/text-template-input'
 import { TextTokenInput } from '../inputs/text-token-input'
-import { defaultModelFiles, loadCausalLm } from '../models/causal-lm'
+import { loadCausalLm } from '../models/causal-lm'
 import { LLMAttribution } from './llm-attribution'
 import { perturbationMethod } from './perturbation-methods'
 
@@ -20,7 +19,7 @@ import { perturbationMethod } from './perturbation-methods'
  * Replaces a freshly loaded model's scorer, once per load (Node: `scoreInOnnxGraph`,
  * which runs the LM head and log_softmax inside ONNX Runtime at the scored positions only).
  */
-export type CausalLmAdapter = (lm: CausalLm, files: ModelFiles) => Promise<CausalLm>
+export type CausalLmAdapter = (lm: CausalLm) => Promise<CausalLm>
 
 /** A loaded model, or where to load one from (a folder in Node, a URL in the browser). */
 export type LlmModelSource = CausalLm | string | { source: string, options?: CausalLmOptions, adapt?: CausalLmAdapter }
@@ -42,9 +41,7 @@ export function getCausalLm(source: LlmModelSource): Promise<CausalLm> {
   const key = `${path}\0${options?.dtype ?? 'fp32'}\0${adapt ? 'adapted' : 'plain'}`
   let p = cache.get(key)
   if (!p) {
-    // The adapter reads the graph through the files the model was loaded from (a folder,
-    // or the hub's verified cache), never a path of its own.
-    p = loadCausalLm(path, options).then(async lm => adapt ? adapt(lm, options?.hub ?? options?.files ?? await defaultModelFiles(path)) : lm)
+    p = loadCausalLm(path, options).then(lm => adapt ? adapt(lm) : lm)
     cache.set(key, p)
     p.catch(() => cache.delete(key))
   }

@@ -52,6 +52,8 @@ export interface CausalLmStats {
 export interface CausalLm {
   /** The folder or URL the model came from. */
   readonly location: string
+  /** The files it was loaded from (a folder, a URL prefix, or the hub's verified cache). */
+  readonly files: ModelFiles
   /** Context length (`n_positions`). */
   readonly nPositions: number
   readonly vocabSize: number
@@ -132,14 +134,7 @@ function splitSource(source: string): { base: string, name: string } {
   return { base, name: trimmed.slice(cut + 1) }
 }
 
-/**
- * Where a model source's files are read when no `files` are given: HTTP in a browser or
- * for a URL, a folder in Node.
- *
- * @example
- * const files = await defaultModelFiles('fixtures/tiny-gpt2')
- */
-export async function defaultModelFiles(source: string): Promise<ModelFiles> {
+async function defaultFiles(source: string): Promise<ModelFiles> {
   if (isBrowser || /^https?:\/\//.test(source))
     return httpFiles(source)
   const { nodeFiles } = await import('../core/node-files')
@@ -200,7 +195,7 @@ export function loadCausalLm(source: string, options: CausalLmOptions = {}): Pro
 
 async function load(source: string, options: CausalLmOptions): Promise<CausalLm> {
   const hub = options.hub
-  const files = hub ?? options.files ?? await defaultModelFiles(source)
+  const files = hub ?? options.files ?? await defaultFiles(source)
   const dtype = options.dtype ?? 'fp32'
   const suffix = dtype === 'q8' ? '_quantized' : ''
   for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) {
@@ -357,6 +352,7 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
 
   return {
     location: files.location,
+    files,
     nPositions,
     vocabSize,
     eosTokenId,

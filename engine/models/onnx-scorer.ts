@@ -1,5 +1,3 @@
-import type { onnx } from 'onnx-proto'
-import type { ModelFiles } from '../core/files'
 /**
  * Teacher-forced scoring inside ONNX Runtime (Node). causal-lm.ts scores through
  * transformers.js, which returns the full [rows, len, vocab] logits; a teacher-forced
@@ -20,6 +18,7 @@ import type { ModelFiles } from '../core/files'
  * Used by `nodeEnv()` (the CLI, the bake step, the tests); the browser keeps causal-lm.ts's
  * scorer. Falls back to that scorer when the graph has an unknown layout.
  */
+import type { onnx } from 'onnx-proto'
 import type { CausalLm, CausalLmStats, ScoreRow } from './causal-lm'
 import { AttributionError } from '../core/errors'
 import { readJson } from '../core/files'
@@ -150,12 +149,12 @@ export async function scoringGraph(bytes: Uint8Array): Promise<Uint8Array | null
  * come out of a plain MatMul), so callers can always use it.
  *
  * @example
- * const lm = await scoreInOnnxGraph(await loadCausalLm('fixtures/tiny-gpt2'), 'fixtures/tiny-gpt2') // or a ModelFiles
+ * const lm = await scoreInOnnxGraph(await loadCausalLm('fixtures/tiny-gpt2'))
  * const [logps] = await lm.scoreTargets([{ promptIds: lm.encode('Hello'), targetIds: lm.encode(' world') }])
  */
-export async function scoreInOnnxGraph(lm: CausalLm, source: string | ModelFiles, options: OnnxScorerOptions = {}): Promise<CausalLm> {
+export async function scoreInOnnxGraph(lm: CausalLm, options: OnnxScorerOptions = {}): Promise<CausalLm> {
   // Read through the files the model came from: a folder, or the hub's verified cache.
-  const files = typeof source === 'string' ? (await import('../core/node-files')).nodeFiles(source) : source
+  const files = lm.files
   const name = `onnx/${lm.modelFile}${lm.dtype === 'q8' ? '_quantized' : ''}.onnx`
   const file = `${files.location}${name}`
   let bytes: Uint8Array
@@ -225,7 +224,7 @@ export async function scoreInOnnxGraph(lm: CausalLm, source: string | ModelFiles
     // optimum's with-past export: an empty past ([B, H, 0, D]) is a plain forward.
     for (const name of pastInputs)
       feeds[name] = new ort.Tensor('float32', new Float32Array(0), [B, H, 0, D])
-    // The legacy merged contract (decoder_model_merged.onnx): no past, so not the cache branch.
+    // A merged decoder (decoder_model_merged.onnx) asks for its branch: an empty past, not the cache one.
     if (session.inputNames.includes('use_cache_branch'))
       feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([0]), [1])
     let out: Record<string, OrtTensor>

@@ -24,7 +24,7 @@ beforeAll(async () => {
   fx = await makeTinyFixture()
   // Our own plain load (not getCausalLm's shared cache): disposing it cannot disturb other tests.
   lm = await loadCausalLm(fx.dir)
-  inGraph = await scoreInOnnxGraph(lm, fx.dir, { maxBatchTokens: 64 })
+  inGraph = await scoreInOnnxGraph(lm, { maxBatchTokens: 64 })
 }, 60_000)
 afterAll(async () => {
   await inGraph?.dispose() // releases its session, then the wrapped model
@@ -135,7 +135,7 @@ describe('optimum\'s merged decoder (If on use_cache_branch), the layout of Xeno
     writeFileSync(join(dir, 'onnx/decoder_model_merged.onnx'), optimumMergedLayout(readFileSync(join(dir, 'onnx/decoder_model_merged.onnx'))))
     rmSync(join(dir, 'onnx/model.onnx')) // so that the loader takes the merged file, as for Xenova's repo
     merged = await loadCausalLm(dir)
-    mergedInGraph = await scoreInOnnxGraph(merged, dir)
+    mergedInGraph = await scoreInOnnxGraph(merged)
   }, 60_000)
   afterAll(async () => {
     await mergedInGraph?.dispose()
