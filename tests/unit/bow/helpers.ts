@@ -1,15 +1,16 @@
 /** Paths and reference loading shared by the BoW tests. */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { importBowCheckpoint } from '../../../engine/models/bow-import'
+import { haveShared, REPO_ROOT, SHARED_DIR } from '../../shared-reference'
 
-export const REPO = resolve(__dirname, '../../..')
-export const SHARED = resolve(REPO, '..', 'shared')
+export const REPO = REPO_ROOT
+export const SHARED = SHARED_DIR
 export const REFERENCE_PATH = join(SHARED, 'captum-reference/bow/reference.json')
 export const CHECKPOINT_PATH = join(SHARED, 'seed/bow_text_classifier.pt')
 export const STOPWORDS_PATH = join(SHARED, 'data/sentiment/nltk_stopwords_english.txt')
-export const HAVE_SHARED = existsSync(REFERENCE_PATH) && existsSync(CHECKPOINT_PATH) && existsSync(STOPWORDS_PATH)
+export const HAVE_SHARED = haveShared('captum-reference/bow/reference.json', 'seed/bow_text_classifier.pt', 'data/sentiment/nltk_stopwords_english.txt')
 export const SKIP_MESSAGE = `../shared (Captum reference, course checkpoint) not found at ${SHARED}: skipping`
 export const OUR_MODEL = join(REPO, 'public/models/bow')
 

@@ -5,18 +5,19 @@ import type { HostNode } from './harness'
  * Vue compiler and runtime (see ./harness.ts). Numbers come from the Captum 0.8 reference
  * files in ../shared when present, and from small hand-made inputs otherwise.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { chooseDecimals, formatFixed } from '../../../components/lib/format'
 import { attributionColor, maxAbs, rampColor, toCss } from '../../../components/lib/palette'
 import { spearman } from '../../../components/lib/stats'
+import { haveShared, sharedPath } from '../../shared-reference'
 import { componentsDir, flush, loadComponent, mount } from './harness'
 
-const repoRoot = path.resolve(__dirname, '../../..')
-const shared = path.resolve(repoRoot, '..', 'shared')
-const gpt2Ref = path.join(shared, 'captum-reference/gpt2-tiny/reference.json')
-const bowRef = path.join(shared, 'captum-reference/bow/reference.json')
+const gpt2Ref = sharedPath('captum-reference/gpt2-tiny/reference.json')
+const bowRef = sharedPath('captum-reference/bow/reference.json')
+const HAVE_GPT2_REF = haveShared('captum-reference/gpt2-tiny/reference.json')
+const HAVE_BOW_REF = haveShared('captum-reference/bow/reference.json')
 
 interface LlmCase { case: string, method: string, seq_attr: number[], token_attr: number[][] | null, input_tokens: string[], output_tokens: string[] }
 
@@ -75,7 +76,7 @@ describe('tokenHeatmap', () => {
     expect(root.byTestId('no-token-attr').textContent).toMatch(/Lime and KernelShap/)
   })
 
-  describe.skipIf(!existsSync(gpt2Ref))('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
+  describe.skipIf(!HAVE_GPT2_REF)('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
     it('shows FeatureAblation token_attr (16 inputs × 8 outputs) exactly', async () => {
       const ref = JSON.parse(readFileSync(gpt2Ref, 'utf8')) as { results: LlmCase[] }
       const fa = ref.results.find(r => r.method === 'FeatureAblation')!
@@ -147,7 +148,7 @@ describe('wordAttribution', () => {
     expect(text).toBe('I love this games zzyzx!')
   })
 
-  describe.skipIf(!existsSync(bowRef))('with the Captum 0.8 BoW reference (skipped when ../shared is absent)', () => {
+  describe.skipIf(!HAVE_BOW_REF)('with the Captum 0.8 BoW reference (skipped when ../shared is absent)', () => {
     it('shows the IG scores of "I love this game!"', async () => {
       const ref = JSON.parse(readFileSync(bowRef, 'utf8')) as { inputs: Array<{ id: string, text: string, words: string[], attributions: Record<string, { scores: number[] }> }> }
       const s01 = ref.inputs.find(i => i.id === 's01_short_pos')!
@@ -218,7 +219,7 @@ describe('methodComparison', () => {
     expect(root.findAll(n => n.props.role === 'alert')[0]!.textContent).toMatch(/X has 1 values for 2 features/)
   })
 
-  describe.skipIf(!existsSync(gpt2Ref))('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
+  describe.skipIf(!HAVE_GPT2_REF)('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
     it('compares FA, ShapleyValueSampling, KernelShap and LayerIG seq_attr', async () => {
       const ref = JSON.parse(readFileSync(gpt2Ref, 'utf8')) as { results: LlmCase[] }
       const pick = ['FeatureAblation', 'ShapleyValueSampling', 'KernelShap', 'LayerIntegratedGradients']

@@ -1,12 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { nodeFiles } from '../../../engine/core/node-files'
 import { Gpt2Tfjs } from '../../../engine/models/gpt2-tfjs'
 import { tf } from '../../../engine/models/tf-backend'
+import { haveShared } from '../../shared-reference'
 import { logSoftmaxAt, TINY, writeRandomGpt2 } from './random-gpt2'
 
-const HAVE_TINY = existsSync(join(TINY, 'onnx', 'model.onnx'))
+const HAVE_TINY = haveShared('captum-reference/gpt2-tiny/onnx/model.onnx')
 if (!HAVE_TINY)
   console.warn(`[gpt2] ${TINY} is absent: skipping the ORT logits comparison and the greedy-generation check.`)
 

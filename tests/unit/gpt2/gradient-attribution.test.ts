@@ -1,5 +1,5 @@
 import type { EmbeddingGradientModel, TokenInputLike } from '../../../engine/llm/gradient-attribution'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AttributionError } from '../../../engine/core/errors'
@@ -7,9 +7,10 @@ import { nodeFiles } from '../../../engine/core/node-files'
 import { estimateGradientBytes, LLMGradientAttribution, runLlmGradientRequest } from '../../../engine/llm/gradient-attribution'
 import { Gpt2Tfjs } from '../../../engine/models/gpt2-tfjs'
 import { tf } from '../../../engine/models/tf-backend'
+import { haveShared } from '../../shared-reference'
 import { logSoftmaxAt, TINY, writeRandomGpt2 } from './random-gpt2'
 
-const HAVE_TINY = existsSync(join(TINY, 'reference.json'))
+const HAVE_TINY = haveShared('captum-reference/gpt2-tiny/reference.json')
 if (!HAVE_TINY)
   console.warn(`[gpt2] ${TINY} is absent: skipping the Captum LayerIntegratedGradients reference comparison.`)
 

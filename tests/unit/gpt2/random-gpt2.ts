@@ -5,10 +5,10 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { Rng } from '../../../engine/core/rng'
 import { writeSafetensors } from '../../../engine/models/safetensors'
+import { REPO_ROOT, SHARED_DIR } from '../../shared-reference'
 
 export interface RandomGpt2Options {
   nLayer?: number
@@ -77,6 +77,6 @@ export function logSoftmaxAt(logits: ArrayLike<number>, offset: number, vocab: n
 }
 
 /** The read-only shared folder, a sibling of the repo root (`<root>/../shared`). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..')
-export const SHARED = resolve(REPO_ROOT, '..', 'shared')
+export { REPO_ROOT }
+export const SHARED = SHARED_DIR
 export const TINY = join(SHARED, 'captum-reference', 'gpt2-tiny')

@@ -1,15 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { writeGpt2Folder } from '../../../scripts/fixtures/gpt2-folder'
 import { TINY } from '../../../scripts/fixtures/gpt2-weights'
+import { haveShared, REPO_ROOT as ROOT, SHARED_DIR } from '../../shared-reference'
 
 /** The repo root (tests/unit/llm → ../../..). */
-export const REPO_ROOT = resolve(__dirname, '../../..')
+export const REPO_ROOT = ROOT
 /** Read-only reference material, next to the repo. */
-export const SHARED = resolve(REPO_ROOT, '..', 'shared')
+export const SHARED = SHARED_DIR
 export const GPT2_REF = join(SHARED, 'captum-reference', 'gpt2-tiny')
-export const HAS_SHARED = existsSync(join(GPT2_REF, 'reference.json'))
+export const HAS_SHARED = haveShared('captum-reference/gpt2-tiny/reference.json')
 export const SKIP_SHARED_MSG = `(skipped: ${GPT2_REF} is absent)`
 
 /** Generates our tiny GPT-2 into a fresh temp folder; returns it and a cleanup. */

@@ -1,15 +1,16 @@
 import type { MaskForward } from '../../../engine/core/types'
 /** Shared test helpers: the read-only reference folder and small exact models. */
 import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { maskKey } from '../../../engine/core/batching'
+import { haveShared, SHARED_DIR, sharedPath } from '../../shared-reference'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 /** `/work/shared` seen from the repo root (`../shared`). */
-export const sharedDir = path.resolve(repoRoot, '..', 'shared')
-export const bowReferencePath = path.join(sharedDir, 'captum-reference', 'bow', 'reference.json')
-export const gpt2ReferencePath = path.join(sharedDir, 'captum-reference', 'gpt2-tiny', 'reference.json')
+export const sharedDir = SHARED_DIR
+export const bowReferencePath = sharedPath('captum-reference', 'bow', 'reference.json')
+export const gpt2ReferencePath = sharedPath('captum-reference', 'gpt2-tiny', 'reference.json')
+/** Whether each reference is there (throws under REQUIRE_CAPTUM_REFERENCE=1 when not). */
+export const haveBowReference = (): boolean => haveShared('captum-reference/bow/reference.json')
+export const haveGpt2Reference = (): boolean => haveShared('captum-reference/gpt2-tiny/reference.json')
 
 export function readJson(p: string): any {
   return JSON.parse(readFileSync(p, 'utf8'))

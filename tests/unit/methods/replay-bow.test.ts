@@ -7,9 +7,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { FeatureAblation, KernelShap, Lime, limeSimilarity, shapleyPermutationWalk, ShapleyValues, ShapleyValueSampling } from '../../../engine/methods'
-import { bowReferencePath, existsSync, lookupForward, maxAbsDiff, readJson } from './helpers'
+import { bowReferencePath, haveBowReference, lookupForward, maxAbsDiff, readJson } from './helpers'
 
-const present = existsSync(bowReferencePath)
+const present = haveBowReference()
 if (!present)
   console.warn(`[replay-bow] skipped: ${bowReferencePath} is absent (the read-only /work/shared reference folder).`)
 

@@ -9,9 +9,9 @@
 import { describe, expect, it } from 'vitest'
 import { approximationParameters } from '../../../engine/core/quadrature'
 import { FeatureAblation, KernelShap, Lime, ShapleyValueSampling } from '../../../engine/methods'
-import { existsSync, gpt2ReferencePath, lookupForward, maxAbsDiff, readJson } from './helpers'
+import { gpt2ReferencePath, haveGpt2Reference, lookupForward, maxAbsDiff, readJson } from './helpers'
 
-const present = existsSync(gpt2ReferencePath)
+const present = haveGpt2Reference()
 if (!present)
   console.warn(`[replay-gpt2] skipped: ${gpt2ReferencePath} is absent (the read-only /work/shared reference folder).`)
 
