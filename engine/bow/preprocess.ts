@@ -134,19 +134,3 @@ export function preprocessBow(text: string, config: BowPreprocessConfig, vocab: 
   const tokens = kept.slice(nDrop).map(i => alignment[i]!.token!)
   return { tokens, normalized, alignment }
 }
-
-/**
- * Dense count vector over the vocabulary, as the notebook's `tokens_to_bow`.
- *
- * @example
- * bowVector(['good', 'good'], vocab) // Float64Array with 2 at vocab.get('good')
- */
-export function bowVector(tokens: string[], vocab: ReadonlyMap<string, number>): Float64Array {
-  const x = new Float64Array(vocab.size)
-  for (const t of tokens) {
-    const i = vocab.get(t)
-    if (i !== undefined)
-      x[i]! += 1
-  }
-  return x
-}

@@ -349,26 +349,6 @@ export async function getGradientLm(source: GradientModelSource): Promise<Gradie
 }
 
 /**
- * Frees the cached gradient models (tests, or leaving the gradient slides).
- *
- * @example
- * await disposeGradientLms() // the next request reloads the weights
- */
-export async function disposeGradientLms(): Promise<void> {
-  const all = [...cache.values()]
-  cache.clear()
-  for (const p of all) {
-    try {
-      const lm = await p
-      ;(lm.model as { dispose?: () => void }).dispose?.()
-    }
-    catch {
-      // A failed load has nothing to free.
-    }
-  }
-}
-
-/**
  * Runs one LLM gradient request (`LayerIntegratedGradients`, `LayerGradientXActivation`,
  * `LayerGradientShap`) on a `text` or `tokens` input (Captum's TextTokenInput) and answers
  * in the `LlmResponse` shape.

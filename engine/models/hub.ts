@@ -13,6 +13,7 @@ import type { HubLock, HubModelSpec } from './hub-config'
  * (`memoryHubCache()` for tests).
  */
 import { AttributionError } from '../core/errors'
+import { sha256Hex } from '../core/manifest'
 import { DEFAULT_HUB_URL, HUB_CACHE_NAME, HUB_CACHE_PREFIX, hubLockedSha256, hubRevision } from './hub-config'
 
 /** The part of the Web `Cache` interface we use (Cache Storage in a browser, a Map in tests). */
@@ -118,12 +119,6 @@ let shared: Promise<HubCache | null> | null = null
 export function sharedHubCache(): Promise<HubCache | null> {
   shared ??= openHubCache()
   return shared
-}
-
-/** Lower-case hex sha256 of `bytes` (WebCrypto: the same in Node ≥ 20 and the browser). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)
-  return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, '0')).join('')
 }
 
 /** The sha256 a hub response announces (`X-Linked-Etag: "<sha256>"` on LFS files), or null. */
