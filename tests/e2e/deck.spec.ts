@@ -24,6 +24,16 @@ test('walks every slide by keyboard; no external request, no console error; demo
       const state = await settle(page, demo)
       expect(['done', 'missing-model'], `demo ${demo} on slide ${i}`).toContain(state)
     }
+    // Nothing is cut: code blocks fit their column, token labels show whole.
+    const cut = await page.locator(`[data-slidev-no="${i}"]`).first().evaluate((slide) => {
+      const out: string[] = []
+      for (const el of slide.querySelectorAll<HTMLElement>('pre, .in-tok, .out-tok, .tok')) {
+        if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
+          out.push(`${el.tagName.toLowerCase()}.${el.className}: ${JSON.stringify(el.textContent?.trim().slice(0, 40))} (${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight})`)
+      }
+      return out
+    })
+    expect(cut, `cut-off code or token labels on slide ${i}`).toEqual([])
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
     if (i < total)
       await page.keyboard.press('ArrowRight')
