@@ -4,7 +4,8 @@ import type { MaskForward, RunControl } from './types'
  * `perturbationsPerEval`, de-duplication of identical masks, progress after every batch and
  * cancellation between batches. Every perturbation method and metric goes through
  * `MaskEvaluator`, so batching can never change a number (rows are evaluated
- * independently; each distinct mask is evaluated exactly once per run).
+ * independently and in order; each distinct mask is evaluated exactly once per run
+ * unless the forward declares `deterministic: false`, then every row is evaluated).
  */
 import { AttributionError, throwIfAborted } from './errors'
 
@@ -51,7 +52,9 @@ export interface MaskEvaluatorOptions {
  * Evaluates binary masks through a `MaskForward`, memoized by mask, in chunks of
  * `perturbationsPerEval` rows, reporting progress and honouring cancellation.
  *
- * Counters: `rows` = distinct masks sent to the model, `forwardCalls` = batched calls.
+ * Counters: `rows` = masks sent to the model, `forwardCalls` = batched calls.
+ * Memoization is off when `forward.deterministic === false` (a stochastic input such as
+ * ProductBaselines): then every mask, repeats included, is a fresh row, as in Captum.
  *
  * @example
  * const ev = new MaskEvaluator(forward, { nFeatures: 3, perturbationsPerEval: 2 })
@@ -65,16 +68,21 @@ export class MaskEvaluator {
   forwardCalls = 0
   private readonly cache = new Map<string, number[]>()
   private nOutputs: number | null = null
+  /** False for a stochastic forward: every mask is evaluated, repeats included. */
+  readonly memoize: boolean
 
   constructor(private readonly forward: MaskForward, private readonly opts: MaskEvaluatorOptions) {
     if (!Number.isInteger(opts.nFeatures) || opts.nFeatures < 1)
       throw new AttributionError('empty-input', 'There are no features to attribute to.')
     this.nFeatures = opts.nFeatures
+    this.memoize = forward.deterministic !== false
     this.perturbationsPerEval = batchSizeOption(opts.perturbationsPerEval, DEFAULT_PERTURBATIONS_PER_EVAL, 'perturbationsPerEval')
   }
 
-  /** Number of distinct masks not yet in the cache among `masks`. */
+  /** Number of rows `evaluate(masks)` would send (distinct uncached masks, or all when not memoizing). */
   countNew(masks: Uint8Array[]): number {
+    if (!this.memoize)
+      return masks.length
     const seen = new Set<string>()
     for (const m of masks) {
       const k = maskKey(m)
@@ -100,6 +108,10 @@ export class MaskEvaluator {
       if (m.length !== this.nFeatures)
         throw new AttributionError('bad-request', `A mask has ${m.length} entries, expected ${this.nFeatures}.`)
       const k = maskKey(m)
+      if (!this.memoize) {
+        todo.push(m)
+        continue
+      }
       if (!this.cache.has(k) && !queued.has(k)) {
         queued.add(k)
         todo.push(m)
@@ -107,6 +119,7 @@ export class MaskEvaluator {
       }
     }
     const total = progressTotal ?? this.rows + todo.length
+    const fresh: number[][] = []
     for (let start = 0; start < todo.length; start += this.perturbationsPerEval) {
       if (start > 0)
         await yieldToEventLoop()
@@ -126,12 +139,17 @@ export class MaskEvaluator {
           if (!Number.isFinite(v))
             throw new AttributionError('backend', 'The model returned a non-finite output (NaN or ∞).')
         }
-        this.cache.set(todoKeys[start + i]!, Array.from(row))
+        if (this.memoize)
+          this.cache.set(todoKeys[start + i]!, Array.from(row))
+        else
+          fresh.push(Array.from(row))
       }
       this.rows += chunk.length
       control?.onProgress?.({ done: this.rows, total: Math.max(total, this.rows), phase: this.opts.phase })
     }
     throwIfAborted(control?.signal)
+    if (!this.memoize)
+      return fresh
     return masks.map(m => this.cache.get(maskKey(m))!)
   }
 }

@@ -34,7 +34,14 @@ export interface RunControl {
  * @example
  * const forward: MaskForward = async masks => masks.map(m => [m[0] * 2 + m[1]])
  */
-export type MaskForward = (masks: Uint8Array[]) => Promise<number[][]>
+export type MaskForward = ((masks: Uint8Array[]) => Promise<number[][]>) & {
+  /**
+   * `false` when the same mask can give different outputs (e.g. a ProductBaselines input
+   * draws a fresh baseline on every row): MaskEvaluator then evaluates every row, repeats
+   * included, in Captum's order. Absent or `true`: a pure function of the mask, memoized.
+   */
+  deterministic?: boolean
+}
 
 /**
  * A batched gradient of a scalar model output with respect to a continuous input.

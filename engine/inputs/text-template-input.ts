@@ -69,6 +69,8 @@ export class TextTemplateInput implements InterpretableInput {
   readonly groupOf: number[]
   private readonly pieces: Piece[]
   private readonly baselines: string[] | ProductBaselines
+  /** False with ProductBaselines: the same mask renders differently on every call. */
+  readonly deterministic: boolean
 
   constructor(readonly template: string, values: Record<string, string> | string[], private readonly tokenizer: LlmTokenizer, options: TextTemplateInputOptions = {}) {
     const isList = Array.isArray(values)
@@ -105,6 +107,7 @@ export class TextTemplateInput implements InterpretableInput {
       this.baselines = list
     }
 
+    this.deterministic = !(this.baselines instanceof ProductBaselines)
     const m = options.mask
     if (m == null) {
       this.groupOf = this.values.map((_, i) => i)

@@ -106,7 +106,7 @@ export class LLMAttribution {
    * `[Σ_k logp_k]` (Lime, KernelShap); exp() of those for attrTarget 'prob'.
    */
   makeForward(inp: InterpretableInput, targetIds: number[]): MaskForward {
-    return async (masks) => {
+    const forward: MaskForward = async (masks) => {
       // toModelIds is called once per row, in order: stateful baselines draw here.
       const rows = masks.map(m => ({ promptIds: inp.toModelIds(m), targetIds }))
       for (const r of rows) {
@@ -122,6 +122,11 @@ export class LLMAttribution {
         return this.attrTarget === 'prob' ? out.map(v => Math.fround(Math.exp(v))) : out
       })
     }
+    // A stochastic input (ProductBaselines) must not be memoized by mask: Captum draws a
+    // fresh baseline on every forward row, repeated coalitions included.
+    if ((inp as { deterministic?: boolean }).deterministic === false)
+      forward.deterministic = false
+    return forward
   }
 
   /**

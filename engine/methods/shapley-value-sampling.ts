@@ -4,9 +4,13 @@ import type { PerturbationOptions, PerturbationResult } from './common'
  * Captum's ShapleyValueSampling: `nSamples` random permutations; each starts from
  * all-absent and switches features on one at a time, crediting f(S ∪ {j}) − f(S) to j;
  * the credits are averaged over permutations. Every permutation telescopes, so
- * Σ_j attr_j = f(all) − f(none) for any draw. Captum evaluates 1 + nSamples·M rows;
- * we evaluate each distinct coalition once (all-absent and all-present are shared by
- * every permutation), which does not change any value.
+ * Σ_j attr_j = f(all) − f(none) for any draw. Captum evaluates 1 + nSamples·M rows
+ * (all-absent once, then every permutation's M growing coalitions). For a deterministic
+ * forward we evaluate each distinct coalition once (all-absent and all-present are
+ * shared by every permutation), which does not change any value. A stochastic forward
+ * (`deterministic: false`, e.g. ProductBaselines) is not memoized: every one of the
+ * 1 + nSamples·M rows is evaluated, in Captum's order, each with a fresh draw — sharing
+ * one draw across repeated coalitions would change the estimator's distribution.
  */
 import { MaskEvaluator } from '../core/batching'
 import { AttributionError } from '../core/errors'
