@@ -71,6 +71,8 @@ export interface RunStats {
   ms: number
   tokens?: number
   backend?: string
+  /** WASM threads the runtime was allowed (1 unless the page is cross-origin isolated). */
+  threads?: number
 }
 
 export interface LlmResponse {

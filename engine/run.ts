@@ -10,6 +10,7 @@ import type { CausalLm } from './models/causal-lm'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
 import { AttributionError } from './core/errors'
+import { wasmThreads } from './core/platform'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -85,11 +86,12 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
   const kind = await detectModelKind(location.files)
   if (kind === 'bow') {
     const { runBowRequest } = await import('./bow/run-bow')
-    return runBowRequest(request, location.files, control, {
+    // tfjs-wasm (the BoW model) runs on one thread: see engine/models/tf-backend.ts.
+    return withThreads(1, await runBowRequest(request, location.files, control, {
       prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
       wasmPaths: env.tfWasmPaths,
       onBackend: env.onBackend,
-    })
+    }))
   }
   const llmSource = {
     // A hub model is cached under its repos and revisions; a folder under its path or URL.
@@ -134,6 +136,14 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
     }, metricsControl)
     response.metrics.ms = Date.now() - t0
   }
+  // ONNX Runtime uses wasmThreads(); the tfjs gradient path one thread, as the BoW model.
+  return withThreads(LLM_GRADIENT_METHODS.has(request.method) ? 1 : wasmThreads(), response)
+}
+
+/** Says on a WASM result how many threads it was allowed (the badge: "WASM · 1 thread"). */
+function withThreads<R extends AttributionResponse>(threads: number, response: R): R {
+  if (response.stats?.backend === 'wasm')
+    response.stats.threads = threads
   return response
 }
 

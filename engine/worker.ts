@@ -10,6 +10,7 @@ import type { FromWorker, ToWorker, WebGpuFallback, WorkerConfig } from './worke
  * one on WASM and repeats the runs it had not answered (`components/demo/engine-client.ts`).
  */
 import { AttributionError } from './core/errors'
+import { webGpuAdapterAvailable, webGpuApi } from './core/platform'
 import { describeGpuDeviceLoss, gpuDeviceLossWithin, onGpuDeviceLost } from './models/gpu-device-watch'
 import { locateModel } from './models/hub-locate'
 import { runRequest } from './run'
@@ -44,10 +45,9 @@ function webGpuFallback(cfg: WorkerConfig): Promise<WebGpuFallback | undefined> 
       return 'lost'
     if (cfg.disableWebGpu)
       return 'off'
-    const gpu = (self.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } }).gpu
-    if (!gpu)
+    if (!webGpuApi())
       return 'no-api'
-    return (await gpu.requestAdapter().catch(() => null)) ? undefined : 'no-adapter'
+    return (await webGpuAdapterAvailable()) ? undefined : 'no-adapter'
   })()
   return fallback
 }

@@ -2,12 +2,18 @@
 // A tiny static server for the built deck: correct MIME types for .wasm/.mjs, an
 // index.html fallback for the router's history mode, and an optional base path.
 // Usage: node scripts/serve.mjs [dir=dist] [port=4173] [base=/]
+// Every response is cross-origin isolated (COOP same-origin + COEP require-corp), so the
+// deck may use SharedArrayBuffer and ONNX Runtime Web / tfjs-wasm run multi-threaded.
+// COI=0 in the environment leaves the headers out (to measure or test the 1-thread fallback).
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { extname, join, normalize, resolve } from 'node:path'
 
 const [dir = 'dist', port = '4173', base = '/'] = process.argv.slice(2)
 const root = resolve(dir)
+const isolation = process.env.COI === '0'
+  ? {}
+  : { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' }
 const types = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript',
@@ -50,7 +56,7 @@ createServer((req, res) => {
     file = join(root, 'index.html')
   }
   const size = statSync(file).size
-  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
+  res.writeHead(200, { ...isolation, 'content-type': types[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
   if (req.method === 'HEAD')
     res.end()
   else

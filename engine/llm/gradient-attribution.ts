@@ -20,6 +20,7 @@ import type { RunControl } from '../core/types'
 import type { LlmTokenizer } from '../inputs/tokenizer'
 import { yieldToEventLoop } from '../core/batching'
 import { AttributionError, throwIfAborted } from '../core/errors'
+import { isBrowser } from '../core/platform'
 import { approximationParameters } from '../core/quadrature'
 import { Rng } from '../core/rng'
 
@@ -313,8 +314,6 @@ export async function getGradientLm(source: GradientModelSource): Promise<Gradie
     return source
   let loc: GradientModelLocation
   if (typeof source === 'string') {
-    const isBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined'
-      || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
     if (isBrowser || /^https?:\/\//.test(source)) {
       const { httpFiles } = await import('../core/files')
       loc = { files: httpFiles(source) }

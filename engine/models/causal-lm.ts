@@ -9,6 +9,7 @@ import type { HubModel } from './hub'
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/transformers'
 import { AttributionError } from '../core/errors'
 import { httpFiles } from '../core/files'
+import { isBrowser, wasmThreads, webGpuAdapterAvailable } from '../core/platform'
 import { llmTokenizerOf } from './gpt2-tokenizer'
 import { watchGpuDevice } from './gpu-device-watch'
 
@@ -83,28 +84,12 @@ export interface CausalLm {
   dispose: () => Promise<void>
 }
 
-const isBrowser = typeof (globalThis as { document?: unknown }).document !== 'undefined'
-  || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
-
 // transformers.js keeps its settings in one global `env`: loads are serialised so two
 // models from different folders never see each other's `localModelPath`.
 let loadQueue: Promise<unknown> = Promise.resolve()
 
 // transformers.js's own hub settings, restored for folder loads after a hub load changed them.
 const TRANSFORMERS_REMOTE = { remoteHost: env.remoteHost, remotePathTemplate: env.remotePathTemplate }
-
-/** True when the browser can give a WebGPU adapter (false in Node, or without one). */
-async function webGpuAdapterAvailable(): Promise<boolean> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } } | undefined)?.gpu
-  if (!gpu)
-    return false
-  try {
-    return (await gpu.requestAdapter()) != null
-  }
-  catch {
-    return false
-  }
-}
 
 /**
  * Registers ONNX Runtime's GPU device with the device-loss watch. ORT sets
@@ -243,6 +228,12 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     const onnxEnv = env.backends.onnx as { wasm?: { wasmPaths?: unknown } }
     onnxEnv.wasm ??= {}
     onnxEnv.wasm.wasmPaths = options.wasmPaths
+  }
+  if (isBrowser) {
+    // Every core when the page is cross-origin isolated, else 1 (engine/core/platform.ts).
+    const onnxEnv = env.backends.onnx as { wasm?: { numThreads?: number } }
+    onnxEnv.wasm ??= {}
+    onnxEnv.wasm.numThreads = wasmThreads()
   }
 
   // Hub loads report their bytes from hub.ts (source 'hub' | 'cache'), not from transformers.js.

@@ -5,6 +5,7 @@ import type { LosableGpuDevice } from './gpu-device-watch'
  * throwing) when a backend cannot start, e.g. no WebGPU adapter.
  */
 import * as tf from '@tensorflow/tfjs'
+import { isBrowser, webGpuAdapterAvailable } from '../core/platform'
 import { watchGpuDevice } from './gpu-device-watch'
 
 export type TfBackendName = 'webgpu' | 'wasm' | 'cpu'
@@ -18,9 +19,6 @@ export interface TfBackendOptions {
    */
   wasmPaths?: Record<string, string>
 }
-
-const isBrowser = (typeof globalThis.navigator !== 'undefined' && typeof (globalThis as { document?: unknown }).document !== 'undefined')
-  || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined'
 
 let chosen: Promise<TfBackendName> | null = null
 
@@ -38,8 +36,7 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
         if (name === 'webgpu') {
           // navigator.gpu exists in Chromium even when no adapter can be had: ask first,
           // rather than letting tfjs fail (and warn) inside setBackend.
-          const gpu = (globalThis.navigator as { gpu?: { requestAdapter: () => Promise<unknown> } } | undefined)?.gpu
-          if (!gpu || !(await gpu.requestAdapter().catch(() => null)))
+          if (!await webGpuAdapterAvailable())
             continue
           await import('@tensorflow/tfjs-backend-webgpu')
         }
@@ -47,6 +44,11 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
           const wasm = await import('@tensorflow/tfjs-backend-wasm')
           if (options.wasmPaths)
             wasm.setWasmPaths(options.wasmPaths)
+          // One thread, even on a cross-origin isolated page: tfjs-backend-wasm 4.22's
+          // threaded build spawns its pthread workers from a blob that fails once bundled
+          // ("e is not defined", seen in Chromium 156 on the built deck). ONNX Runtime Web
+          // is the one that uses every core (engine/core/platform.ts, wasmThreads()).
+          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
         }
         if (await tf.setBackend(name)) {
           await tf.ready()

@@ -54,3 +54,12 @@ test('a BoW demo computes and shows finite numbers and its backend', async ({ pa
   await expect(frame.getByTestId('backend-badge')).toHaveAttribute('data-backend', /wasm|cpu|webgpu/)
   expect(watch.external).toEqual([])
 })
+
+test('the deck is cross-origin isolated: ONNX Runtime runs on every core, and the badge says how many threads', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  await page.goto(`/${slideOf.get('llm-feature-ablation')}`)
+  expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true)
+  const threads = Math.min(8, await page.evaluate(() => navigator.hardwareConcurrency))
+  expect(await settle(page, 'llm-feature-ablation')).toBe('done')
+  await expect(page.locator('[data-demo="llm-feature-ablation"]').getByTestId('backend-badge')).toHaveText(`WASM · ${threads} thread${threads === 1 ? '' : 's'}`)
+})

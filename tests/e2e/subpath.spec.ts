@@ -130,6 +130,43 @@ test.describe('the static site under a subpath', () => {
     expect(failed, 'failed requests').toEqual([])
   })
 
+  test('cross-origin isolated with headers, or through the service worker where a host sends none; without either the deck still runs, on one thread', async ({ browser }) => {
+    // scripts/serve.mjs sends COOP/COEP.
+    const isolated = await browser.newContext()
+    const page = await isolated.newPage()
+    await page.goto(`${origin}${BASE}${slide}`)
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true)
+    let frame = await settled(page, slide)
+    await frame.getByTestId('run-button').click()
+    await expect(frame).toHaveAttribute('data-recorded', 'false')
+    await expect(frame).toHaveAttribute('data-state', 'done')
+    await isolated.close()
+
+    // A host that sends no headers (GitHub Pages): public/coi-sw.js adds them after one reload.
+    const plain = spawn(process.execPath, ['scripts/serve.mjs', OUT, String(PORT + 1), BASE], { cwd: repo, env: { ...process.env, COI: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+    children.add(plain)
+    await new Promise<void>(ok => plain.stdout!.on('data', (d: Buffer) => String(d).includes('serving') && ok()))
+    const plainOrigin = `http://127.0.0.1:${PORT + 1}`
+    const sw = await browser.newContext()
+    const swPage = await sw.newPage()
+    await swPage.goto(`${plainOrigin}${BASE}${slide}`)
+    await expect.poll(() => swPage.evaluate(() => window.crossOriginIsolated).catch(() => false), { timeout: 30_000 }).toBe(true)
+    await sw.close()
+
+    // Service workers blocked too: the deck still runs, on one thread, and says so.
+    const blocked = await browser.newContext({ serviceWorkers: 'block' })
+    const one = await blocked.newPage()
+    await one.goto(`${plainOrigin}${BASE}${slide}`)
+    expect(await one.evaluate(() => window.crossOriginIsolated)).toBe(false)
+    frame = one.locator(`[data-slidev-no="${slide}"] [data-demo="${DEMO}"]`)
+    await expect(frame).toHaveAttribute('data-state', /^(done|error|missing-model)$/)
+    await frame.getByTestId('run-button').click()
+    await expect(frame).toHaveAttribute('data-recorded', 'false')
+    await expect(frame.getByTestId('backend-badge')).toHaveText('WASM · 1 thread')
+    await blocked.close()
+    plain.kill()
+  })
+
   test('a bake whose model hash does not match is ignored: the demo computes live', async ({ page }) => {
     const { urls } = recordRequests(page)
     await page.route(`**${BASE}baked/index.json`, async (route) => {
