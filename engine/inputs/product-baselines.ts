@@ -13,6 +13,18 @@ import { Rng } from '../core/rng'
  * const pb = new ProductBaselines({ name: ['Sarah', 'John'], city: ['Paris', 'Rome'] }, 7)
  * pb.sample() // e.g. { name: 'John', city: 'Paris' }
  */
+/**
+ * The baseline draws use their own stream of the request's seed: the sampling methods
+ * seed their permutations or coalitions with the same number, and one stream for both
+ * would correlate the baselines with the coalitions (in Captum they are separate
+ * generators too: Python's `random` for the baselines, torch's for the permutations).
+ */
+const BASELINE_STREAM = 0x2545F491
+
+function streamSeed(seed: number): number {
+  return (Math.trunc(seed) ^ BASELINE_STREAM) | 0
+}
+
 export class ProductBaselines {
   private rng: Rng
   readonly keys: string[]
@@ -23,7 +35,7 @@ export class ProductBaselines {
       if (!Array.isArray(choices[k]) || choices[k].length === 0)
         throw new AttributionError('bad-request', `ProductBaselines: "${k}" has no choices.`)
     }
-    this.rng = new Rng(seed)
+    this.rng = new Rng(streamSeed(seed))
   }
 
   /** One draw: a choice for every key (keys in insertion order, each draw consumes one number per key). */
@@ -36,6 +48,6 @@ export class ProductBaselines {
 
   /** Restart the stream (each trial of a run restarts with its own seed). */
   reset(seed = this.seed): void {
-    this.rng = new Rng(seed)
+    this.rng = new Rng(streamSeed(seed))
   }
 }
