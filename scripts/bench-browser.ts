@@ -243,7 +243,7 @@ function tableRows(rows: Row[]): Array<Record<string, string | number>> {
 function header(version: string, info: PageInfo) {
   const a = info.adapter
   console.log(`# explain-llm-live browser bench — Chromium ${version} (headless, ${chromiumPath}), Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(1)} at start\n`)
-  console.log(`- page: navigator.hardwareConcurrency = ${info.hardwareConcurrency}, crossOriginIsolated = ${info.crossOriginIsolated} (scripts/serve.mjs sends COOP/COEP unless COI=0: isolated pages run ONNX Runtime Web and tfjs-wasm on every core)`)
+  console.log(`- page: navigator.hardwareConcurrency = ${info.hardwareConcurrency}, crossOriginIsolated = ${info.crossOriginIsolated} (scripts/serve.mjs sends COOP/COEP unless COI=0: isolated pages run ONNX Runtime Web on every core; tfjs-wasm stays on one thread)`)
   console.log(`- WebGPU adapter: ${a ? `vendor "${a.vendor}", architecture "${a.architecture}", device "${a.device}", description "${a.description}", fallback adapter: ${a.isFallbackAdapter ?? 'not reported'}` : 'none (navigator.gpu.requestAdapter() returned null)'}`)
   console.log(`- user agent: ${info.userAgent}\n`)
 }
