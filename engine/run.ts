@@ -10,7 +10,7 @@ import type { CausalLm } from './models/causal-lm'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
 import { AttributionError } from './core/errors'
-import { wasmThreads } from './core/platform'
+import { TFJS_WASM_THREADS, wasmThreads } from './core/platform'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -86,8 +86,7 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
   const kind = await detectModelKind(location.files)
   if (kind === 'bow') {
     const { runBowRequest } = await import('./bow/run-bow')
-    // tfjs-wasm (the BoW model) runs on one thread: see engine/models/tf-backend.ts.
-    return withThreads(1, await runBowRequest(request, location.files, control, {
+    return withThreads(TFJS_WASM_THREADS, await runBowRequest(request, location.files, control, {
       prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
       wasmPaths: env.tfWasmPaths,
       onBackend: env.onBackend,
@@ -136,8 +135,8 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
     }, metricsControl)
     response.metrics.ms = Date.now() - t0
   }
-  // ONNX Runtime uses wasmThreads(); the tfjs gradient path one thread, as the BoW model.
-  return withThreads(LLM_GRADIENT_METHODS.has(request.method) ? 1 : wasmThreads(), response)
+  // The perturbation methods run on ONNX Runtime, the gradient methods on tfjs.
+  return withThreads(LLM_GRADIENT_METHODS.has(request.method) ? TFJS_WASM_THREADS : wasmThreads(), response)
 }
 
 /** Says on a WASM result how many threads it was allowed (the badge: "WASM · 1 thread"). */

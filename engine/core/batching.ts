@@ -107,11 +107,11 @@ export class MaskEvaluator {
     for (const m of masks) {
       if (m.length !== this.nFeatures)
         throw new AttributionError('bad-request', `A mask has ${m.length} entries, expected ${this.nFeatures}.`)
-      const k = maskKey(m)
       if (!this.memoize) {
         todo.push(m)
         continue
       }
+      const k = maskKey(m)
       if (!this.cache.has(k) && !queued.has(k)) {
         queued.add(k)
         todo.push(m)

@@ -56,7 +56,14 @@ export function hardwareConcurrency(): number {
 }
 
 /**
- * WASM threads for ONNX Runtime Web and tfjs-wasm: every core when the page is
+ * Threads of tfjs-backend-wasm (the BoW model, the tfjs gradient path): always 1. Its
+ * 4.22 threaded build spawns pthread workers from a blob that fails once bundled
+ * ("e is not defined", seen in Chromium 156 on the built deck), so it is never enabled.
+ */
+export const TFJS_WASM_THREADS = 1
+
+/**
+ * WASM threads for ONNX Runtime Web: every core when the page is
  * cross-origin isolated (capped at 8, past which ORT gains nothing on these models),
  * else 1 (threads need SharedArrayBuffer).
  *

@@ -2,18 +2,6 @@ import { AttributionError } from '../core/errors'
 import { Rng } from '../core/rng'
 
 /**
- * Captum's `ProductBaselines({key: [choices…]})`: a baseline that is drawn afresh on
- * every forward row, one choice per key independently (Python's `random.choice` in
- * Captum; the shared seeded `Rng` here so Node and the browser agree).
- *
- * Draws happen in evaluation order, one per row, so the numbers do not depend on
- * how rows are batched.
- *
- * @example
- * const pb = new ProductBaselines({ name: ['Sarah', 'John'], city: ['Paris', 'Rome'] }, 7)
- * pb.sample() // e.g. { name: 'John', city: 'Paris' }
- */
-/**
  * The baseline draws use their own stream of the request's seed: the sampling methods
  * seed their permutations or coalitions with the same number, and one stream for both
  * would correlate the baselines with the coalitions (in Captum they are separate
@@ -25,6 +13,18 @@ function streamSeed(seed: number): number {
   return (Math.trunc(seed) ^ BASELINE_STREAM) | 0
 }
 
+/**
+ * Captum's `ProductBaselines({key: [choices…]})`: a baseline that is drawn afresh on
+ * every forward row, one choice per key independently (Python's `random.choice` in
+ * Captum; the shared seeded `Rng` here so Node and the browser agree).
+ *
+ * Draws happen in evaluation order, one per row, so the numbers do not depend on
+ * how rows are batched.
+ *
+ * @example
+ * const pb = new ProductBaselines({ name: ['Sarah', 'John'], city: ['Paris', 'Rome'] }, 7)
+ * pb.sample() // e.g. { name: 'John', city: 'Paris' }
+ */
 export class ProductBaselines {
   private rng: Rng
   readonly keys: string[]

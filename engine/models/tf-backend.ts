@@ -5,7 +5,7 @@ import type { LosableGpuDevice } from './gpu-device-watch'
  * throwing) when a backend cannot start, e.g. no WebGPU adapter.
  */
 import * as tf from '@tensorflow/tfjs'
-import { isBrowser, webGpuAdapterAvailable } from '../core/platform'
+import { isBrowser, TFJS_WASM_THREADS, webGpuAdapterAvailable } from '../core/platform'
 import { watchGpuDevice } from './gpu-device-watch'
 
 export type TfBackendName = 'webgpu' | 'wasm' | 'cpu'
@@ -44,11 +44,8 @@ export function initTfBackend(options: TfBackendOptions = {}): Promise<TfBackend
           const wasm = await import('@tensorflow/tfjs-backend-wasm')
           if (options.wasmPaths)
             wasm.setWasmPaths(options.wasmPaths)
-          // One thread, even on a cross-origin isolated page: tfjs-backend-wasm 4.22's
-          // threaded build spawns its pthread workers from a blob that fails once bundled
-          // ("e is not defined", seen in Chromium 156 on the built deck). ONNX Runtime Web
-          // is the one that uses every core (engine/core/platform.ts, wasmThreads()).
-          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false)
+          // Single-threaded even on an isolated page (why: TFJS_WASM_THREADS in core/platform.ts).
+          tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', TFJS_WASM_THREADS > 1)
         }
         if (await tf.setBackend(name)) {
           await tf.ready()
