@@ -6,11 +6,10 @@
 import type { AttributionRequest, AttributionResponse, LlmResponse } from './api'
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
-import type { CausalLm } from './models/causal-lm'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
 import { AttributionError } from './core/errors'
-import { TFJS_WASM_THREADS, wasmThreads } from './core/platform'
+import { TFJS_WASM_THREADS } from './core/platform'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -34,12 +33,6 @@ export interface EngineEnv {
   preferWebGpu?: boolean
   onLoad?: (load: LoadProgress) => void
   onBackend?: (backend: string) => void
-  /**
-   * Node: swaps the LM's teacher-forced scorer for one that scores inside the ONNX graph
-   * (`engine/models/onnx-scorer.ts`); same numbers to float32 rounding, and the
-   * [rows, len, vocab] logits never leave ONNX Runtime. Unset in the browser.
-   */
-  adaptCausalLm?: (lm: CausalLm) => Promise<CausalLm>
 }
 
 export type ModelKind = 'bow' | 'gpt2'
@@ -108,19 +101,13 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
           env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' as const })
       },
     },
-    adapt: env.adaptCausalLm,
   }
   const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
   const metricsControl: RunControl = { signal: control.signal, onProgress: control.onProgress }
   let response: LlmResponse
   if (LLM_GRADIENT_METHODS.has(request.method)) {
     const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
-    response = await runLlmGradientRequest(request, {
-      files: location.files,
-      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
-      wasmPaths: env.tfWasmPaths,
-      onBackend: env.onBackend,
-    }, control)
+    response = await runLlmGradientRequest(request, llmSource, control)
   }
   else {
     response = await runLlmRequest({ ...request, metrics: undefined }, llmSource, control)
@@ -135,8 +122,8 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
     }, metricsControl)
     response.metrics.ms = Date.now() - t0
   }
-  // The perturbation methods run on ONNX Runtime, the gradient methods on tfjs.
-  return withThreads(LLM_GRADIENT_METHODS.has(request.method) ? TFJS_WASM_THREADS : wasmThreads(), response)
+  // Every LLM method runs on the same ONNX Runtime session.
+  return withThreads((await getCausalLm(llmSource)).threads, response)
 }
 
 /** Says on a WASM result how many threads it was allowed (the badge: "WASM · 1 thread"). */

@@ -10,8 +10,8 @@ import type { CausalLm } from '../engine/models/causal-lm'
  *      GPT-2 with random weights: `npm run fixtures -- --shape distil --out fixtures/distil-gpt2`),
  *      the distil rows compared with the Captum figures quoted in the issue;
  *   2. the two teacher-forced scorers: transformers.js's full logits + log_softmax in JS
- *      (causal-lm.ts, the browser's) against scoring inside the ONNX graph
- *      (`engine/models/onnx-scorer.ts`, Node's default);
+ *      (causal-lm.ts's fallback) against the attribution graph (`engine/models/gpt2-session.ts`,
+ *      the default in Node and the browser);
  *   3. the perturbationsPerEval and maxBatchTokens sweeps behind the defaults;
  *   4. exact ShapleyValues on 16 features (2^16 coalitions) on the tiny fixture, and the
  *      engine's counters showing that no coalition is evaluated twice;
@@ -27,7 +27,6 @@ import { markdownTable, median } from '../bench/markdown-table'
 import { PALM_COAST_PROMPT, PALM_COAST_TARGET } from '../components/demo/catalog'
 import { runLlmRequest } from '../engine/llm/run-llm'
 import { loadCausalLm } from '../engine/models/causal-lm'
-import { scoreInOnnxGraph } from '../engine/models/onnx-scorer'
 import { nodeEnv } from '../engine/node-env'
 import { runRequest } from '../engine/run'
 
@@ -175,9 +174,9 @@ async function timeOn(lm: CausalLm, model: string, method: MethodName, options: 
 }
 
 async function scorerTable(model: string) {
-  const lm = await loadCausalLm(model)
-  const inGraph = await scoreInOnnxGraph(lm)
-  const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (browser)', lm], ['in-graph scoring (Node default)', inGraph]]
+  const lm = await loadCausalLm(model, { scorer: 'full-logits' })
+  const inGraph = await loadCausalLm(model)
+  const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (fallback)', lm], ['attribution graph (default)', inGraph]]
   const out: Array<Record<string, string | number>> = []
   const n = 2
   for (const [method, options] of BENCH_METHODS.filter(([m]) => !GRADIENT.has(m))) {
@@ -205,12 +204,12 @@ async function scorerTable(model: string) {
   }
   console.log(`## 2. Teacher-forced scorers (${model.replace('fixtures/', '')}, median of ${n}, interleaved)\n`)
   printTable(out)
-  await inGraph.dispose() // and the wrapped lm
+  await lm.dispose()
 }
 
 async function sweeps(model: string) {
   const name = model.replace('fixtures/', '')
-  console.log(`## 3. perturbationsPerEval sweep (${name}, Node's in-graph scorer; DEFAULT_PERTURBATIONS_PER_EVAL = 64)\n`)
+  console.log(`## 3. perturbationsPerEval sweep (${name}, the attribution graph; DEFAULT_PERTURBATIONS_PER_EVAL = 64)\n`)
   const sweep: Array<Record<string, string | number>> = []
   for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
     for (const ppe of quick ? [1, 64] : [1, 4, 16, 64, 256]) {
@@ -219,11 +218,13 @@ async function sweeps(model: string) {
     }
   }
   printTable(sweep)
-  console.log(`### maxBatchTokens sweep (${name}, perturbationsPerEval 64), transformers.js scorer (the browser's; causal-lm.ts default 256) and in-graph scorer (Node's; onnx-scorer.ts default 4096)\n`)
+  console.log(`### maxBatchTokens sweep (${name}, perturbationsPerEval 64), transformers.js scorer (the fallback; causal-lm.ts default 256) and the attribution graph (gpt2-session.ts default 2048)\n`)
   const mbt: Array<Record<string, string | number>> = []
   for (const [scorer, maxBatchTokens] of [...(quick ? [64, 256, 2048] : [64, 256, 1024, 4096]).map(m => ['transformers.js', m] as const), ...(quick ? [256, 4096] : [256, 1024, 4096, 16384]).map(m => ['in-graph', m] as const)]) {
-    const loaded = await loadCausalLm(model, scorer === 'transformers.js' ? { maxBatchTokens } : {})
-    const lm = scorer === 'in-graph' ? await scoreInOnnxGraph(loaded, { maxBatchTokens }) : loaded
+    // A fresh session per size (bypassing the shared session cache): maxBatchTokens is fixed at load.
+    const lm = scorer === 'transformers.js'
+      ? await loadCausalLm(model, { scorer: 'full-logits', maxBatchTokens })
+      : await loadCausalLm(model, { maxBatchTokens, device: ['cpu'] })
     for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
       await timeOn(lm, model, 'FeatureAblation', {}) // warm the fresh session
       const r = await timeOn(lm, model, method, options)
@@ -238,12 +239,12 @@ async function exactShapley() {
   console.log(`## 4. Exact ShapleyValues, 16 features (2^16 = 65536 coalitions), ${TINY.replace('fixtures/', '')}, Node CPU\n`)
   console.log(`Default options. The transformers.js scorer's run (the browser's) stops after ${shapleySeconds} s (AbortController); "projected" = elapsed × 65536 / coalitions done (every row costs the same). Node's default, the in-graph scorer, runs to the end. The cost floor is the LM head: 65536 rows × T target positions × 50257 logits, each a dot product of width 32, plus their log_softmax.\n`)
   const out: Array<Record<string, string | number>> = []
-  const lm = await loadCausalLm(TINY)
-  const inGraph = await scoreInOnnxGraph(lm)
+  const lm = await loadCausalLm(TINY, { scorer: 'full-logits' })
+  const inGraph = await loadCausalLm(TINY)
   const cases: Array<[string, CausalLm, string, MethodOptions, number]> = [
-    ['transformers.js (browser)', lm, PALM_COAST_TARGET, {}, shapleySeconds],
-    ['in-graph (Node default)', inGraph, ' playing', {}, 300],
-    ['in-graph (Node default)', inGraph, PALM_COAST_TARGET, {}, 300],
+    ['transformers.js (fallback)', lm, PALM_COAST_TARGET, {}, shapleySeconds],
+    ['attribution graph (default)', inGraph, ' playing', {}, 300],
+    ['attribution graph (default)', inGraph, PALM_COAST_TARGET, {}, 300],
   ]
   for (const [name, scorer, target, options, limit] of cases) {
     const ac = new AbortController()

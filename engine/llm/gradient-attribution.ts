@@ -12,17 +12,16 @@
  * the memory budget allows.
  *
  * This module never touches a tensor: it gets embeddings and per-row gradients from an
- * `EmbeddingGradientModel` (`engine/models/gpt2-tfjs.ts` is one).
+ * `EmbeddingGradientModel` (`engine/models/gpt2-session.ts` is one).
  */
 import type { AttributionRequest, GradientMethodName, LlmResponse } from '../api'
-import type { ModelFiles } from '../core/files'
 import type { RunControl } from '../core/types'
-import type { LlmTokenizer } from '../inputs/tokenizer'
+import type { LlmModelSource } from './run-llm'
 import { yieldToEventLoop } from '../core/batching'
 import { AttributionError, throwIfAborted } from '../core/errors'
-import { isBrowser } from '../core/platform'
 import { approximationParameters } from '../core/quadrature'
 import { Rng } from '../core/rng'
+import { getCausalLm } from './run-llm'
 
 export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
 
@@ -37,7 +36,7 @@ export interface GradientModelDims {
   vocabSize: number
 }
 
-/** What LLMGradientAttribution needs from a causal LM (a `Gpt2Tfjs` satisfies it). */
+/** What LLMGradientAttribution needs from a causal LM (a `Gpt2Session` satisfies it). */
 export interface EmbeddingGradientModel {
   readonly config: GradientModelDims
   /** Token-embedding layer output for `ids`, row-major [L, E]. */
@@ -98,19 +97,20 @@ export interface LlmGradientResult {
 export const DEFAULT_GRADIENT_MEMORY_BYTES = 1024 ** 3
 
 /**
- * An upper estimate of the bytes one gradient pass over `rows` sequences of `seqLen`
- * tokens keeps alive at its peak. Calibrated on tfjs (`tf.profile` peakBytes, CPU
- * backend): the tape keeps every block intermediate and the backward pass makes its own,
- * ~240·E floats per layer and token, plus the attention scores/probabilities and their
- * gradients (~16·H·seqLen per layer and token) and ~8·V floats per row for the selected
- * logits, softmax and their gradients. The test checks it stays above the measured peak.
+ * An estimate of the bytes one gradient pass over `rows` sequences of `seqLen` tokens
+ * keeps alive at its peak in the attribution graph (`engine/models/gpt2-attribution-graph.ts`),
+ * counted from the graph: per layer and token, the forward values the backward reads
+ * (LayerNorm x̂ twice, q/k/v in two layouts, the MLP's pre-activation and tanh, ~16·E
+ * floats) plus the transients of one backward block (~48·E, the MLP's [N, 4E] products
+ * dominating), and the attention probabilities and their gradient (~4·H·seqLen); per row,
+ * ~8·V floats for the LM head's logits, softmax and its gradient at one position.
  *
  * @example
- * estimateGradientBytes({ nLayer: 6, nEmbd: 768, nHead: 12, nPositions: 1024, vocabSize: 50257 }, 1, 30) // ≈ 1.5e8
+ * estimateGradientBytes({ nLayer: 6, nEmbd: 768, nHead: 12, nPositions: 1024, vocabSize: 50257 }, 1, 22) // ≈ 2.8e7
  */
 export function estimateGradientBytes(dims: GradientModelDims, rows: number, seqLen: number): number {
   const { nLayer, nEmbd: E, nHead: H, vocabSize: V } = dims
-  const perRow = nLayer * seqLen * (256 * E + 16 * H * seqLen) + 8 * V
+  const perRow = nLayer * seqLen * (64 * E + 4 * H * seqLen) + 8 * V
   return 4 * rows * perRow
 }
 
@@ -277,76 +277,6 @@ export class LLMGradientAttribution {
   }
 }
 
-/** A loaded gradient model with its tokenizer. */
-export interface GradientLm {
-  model: EmbeddingGradientModel & {
-    generate: (promptIds: number[], maxNewTokens: number, eosTokenId?: number) => Promise<number[]>
-    readonly backend?: string
-  }
-  tokenizer: LlmTokenizer & { eosTokenId?: number }
-}
-
-/** Where the tfjs GPT-2 comes from, and which tfjs backends it may use. */
-export interface GradientModelLocation {
-  /** The model folder / URL prefix (`config.json`, `model.safetensors`, tokenizer files). */
-  files: ModelFiles
-  /** tfjs backends to try in order (default: webgpu → wasm → cpu in a browser, cpu in Node). */
-  prefer?: Array<'webgpu' | 'wasm' | 'cpu'>
-  /** tfjs-backend-wasm binaries served from our own origin. */
-  wasmPaths?: Record<string, string>
-  /** Told which backend ran (the badge on the slide). */
-  onBackend?: (backend: string) => void
-}
-
-/** A loaded model, a location with backend preferences, a `ModelFiles`, or a folder path (Node) / URL prefix (browser). */
-export type GradientModelSource = GradientLm | GradientModelLocation | ModelFiles | string
-
-const cache = new Map<string, Promise<GradientLm>>()
-
-/**
- * Loads (once per location) the tfjs GPT-2 and its tokenizer.
- *
- * @example
- * const { model, tokenizer } = await getGradientLm('/work/shared/captum-reference/gpt2-tiny')
- */
-export async function getGradientLm(source: GradientModelSource): Promise<GradientLm> {
-  if (typeof source === 'object' && 'model' in source)
-    return source
-  let loc: GradientModelLocation
-  if (typeof source === 'string') {
-    if (isBrowser || /^https?:\/\//.test(source)) {
-      const { httpFiles } = await import('../core/files')
-      loc = { files: httpFiles(source) }
-    }
-    else {
-      const { nodeFiles } = await import('../core/node-files')
-      loc = { files: nodeFiles(source) }
-    }
-  }
-  else {
-    loc = 'files' in source ? source : { files: source }
-  }
-  const { files } = loc
-  let p = cache.get(files.location)
-  if (!p) {
-    p = (async () => {
-      // Lazy: only the gradient path pulls tfjs into a bundle.
-      const [{ Gpt2Tfjs }, { loadGpt2Tokenizer }] = await Promise.all([import('../models/gpt2-tfjs'), import('../models/gpt2-tokenizer')])
-      const [model, tokenizer] = await Promise.all([
-        Gpt2Tfjs.load(files, { prefer: loc.prefer, wasmPaths: loc.wasmPaths }),
-        loadGpt2Tokenizer(files),
-      ])
-      return { model, tokenizer }
-    })()
-    cache.set(files.location, p)
-    p.catch(() => cache.delete(files.location))
-  }
-  const lm = await p
-  if (lm.model.backend)
-    loc.onBackend?.(lm.model.backend)
-  return lm
-}
-
 /**
  * Runs one LLM gradient request (`LayerIntegratedGradients`, `LayerGradientXActivation`,
  * `LayerGradientShap`) on a `text` or `tokens` input (Captum's TextTokenInput) and answers
@@ -359,7 +289,7 @@ export async function getGradientLm(source: GradientModelSource): Promise<Gradie
  * }, '/work/shared/captum-reference/gpt2-tiny')
  * res.tokenAttr![0].length === res.inputTokens.length
  */
-export async function runLlmGradientRequest(request: AttributionRequest, modelSource: GradientModelSource, control: RunControl = {}): Promise<LlmResponse> {
+export async function runLlmGradientRequest(request: AttributionRequest, modelSource: LlmModelSource, control: RunControl = {}): Promise<LlmResponse> {
   const t0 = Date.now()
   if (!LLM_GRADIENT_METHODS.includes(request.method as LlmGradientMethodName))
     throw new AttributionError('bad-request', `${request.method} is not an LLM gradient method (${LLM_GRADIENT_METHODS.join(', ')}).`)
@@ -370,7 +300,11 @@ export async function runLlmGradientRequest(request: AttributionRequest, modelSo
   if (input.type === 'template')
     throw new AttributionError('unsupported', 'LLMGradientAttribution takes a text (TextTokenInput) prompt, not a template (as in Captum).')
   control.onProgress?.({ done: 0, total: 1, phase: 'loading model' })
-  const { model, tokenizer } = await getGradientLm(modelSource)
+  // The same LM (and ONNX Runtime session) as the perturbation methods: one copy of the weights.
+  const tokenizer = await getCausalLm(modelSource)
+  const model = tokenizer.session
+  if (!model)
+    throw new AttributionError('unsupported', `The gradient methods run on the attribution graph, generated from ${tokenizer.location}model.safetensors: this model has none (or loads as ${tokenizer.dtype}).`)
   throwIfAborted(control.signal)
 
   let ids: number[]
@@ -429,6 +363,6 @@ export async function runLlmGradientRequest(request: AttributionRequest, modelSo
     seqAttr: res.seqAttr,
     tokenAttr: res.tokenAttr,
     targetIds,
-    stats: { forwardCalls: res.passes, rows: res.rows, ms: Date.now() - t0, tokens: res.tokens, backend: model.backend },
+    stats: { forwardCalls: res.passes, rows: res.rows, ms: Date.now() - t0, tokens: res.tokens, backend: model.device },
   }
 }

@@ -15,14 +15,8 @@ import { loadCausalLm } from '../models/causal-lm'
 import { LLMAttribution } from './llm-attribution'
 import { perturbationMethod } from './perturbation-methods'
 
-/**
- * Replaces a freshly loaded model's scorer, once per load (Node: `scoreInOnnxGraph`,
- * which runs the LM head and log_softmax inside ONNX Runtime at the scored positions only).
- */
-export type CausalLmAdapter = (lm: CausalLm) => Promise<CausalLm>
-
 /** A loaded model, or where to load one from (a folder in Node, a URL in the browser). */
-export type LlmModelSource = CausalLm | string | { source: string, options?: CausalLmOptions, adapt?: CausalLmAdapter }
+export type LlmModelSource = CausalLm | string | { source: string, options?: CausalLmOptions }
 
 const PERTURBATION: ReadonlySet<string> = new Set(['FeatureAblation', 'ShapleyValues', 'ShapleyValueSampling', 'Lime', 'KernelShap'])
 
@@ -37,11 +31,11 @@ const cache = new Map<string, Promise<CausalLm>>()
 export function getCausalLm(source: LlmModelSource): Promise<CausalLm> {
   if (typeof source !== 'string' && !('source' in source))
     return Promise.resolve(source)
-  const { source: path, options, adapt } = typeof source === 'string' ? { source, options: undefined, adapt: undefined } : source
-  const key = `${path}\0${options?.dtype ?? 'fp32'}\0${adapt ? 'adapted' : 'plain'}`
+  const { source: path, options } = typeof source === 'string' ? { source, options: undefined } : source
+  const key = `${path}\0${options?.dtype ?? 'fp32'}\0${options?.scorer ?? 'attribution-graph'}`
   let p = cache.get(key)
   if (!p) {
-    p = loadCausalLm(path, options).then(lm => adapt ? adapt(lm) : lm)
+    p = loadCausalLm(path, options)
     cache.set(key, p)
     p.catch(() => cache.delete(key))
   }

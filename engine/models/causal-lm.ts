@@ -1,4 +1,6 @@
 import type { ModelFiles } from '../core/files'
+import type { ScoreRow } from '../core/score-rows'
+import type { Gpt2Session } from './gpt2-session'
 import type { LosableGpuDevice } from './gpu-device-watch'
 import type { HubModel } from './hub'
 /**
@@ -10,10 +12,14 @@ import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/t
 import { AttributionError } from '../core/errors'
 import { httpFiles } from '../core/files'
 import { isBrowser, wasmThreads, webGpuAdapterAvailable } from '../core/platform'
+import { planBatches, teacherForcedSequences, validateScoreRows } from '../core/score-rows'
 import { llmTokenizerOf } from './gpt2-tokenizer'
 import { watchGpuDevice } from './gpu-device-watch'
 
 export type CausalLmDevice = 'webgpu' | 'wasm' | 'cpu'
+
+/** How the LM scores: in the attribution graph (one session), or from transformers.js's full logits. */
+export type CausalLmScorer = 'attribution-graph' | 'full-logits'
 
 export interface CausalLmOptions {
   /** Let transformers.js fall back to the Hugging Face hub (default false: local files only). */
@@ -33,15 +39,18 @@ export interface CausalLmOptions {
    * Cache Storage) instead of a folder; `source` is then only a name. Set by the locator.
    */
   hub?: HubModel
-  /** Rows × padded length above which one scoring call is split into several forwards. Default 256: bounds the [rows, len, vocab] logits to ~50 MB; on CPU, ORT is faster with such small batches than with one huge output tensor. */
+  /**
+   * 'attribution-graph' (default where `model.safetensors` exists and dtype is fp32): score,
+   * generate and take gradients on one ONNX Runtime session of the graph generated from the
+   * weights (`gpt2-session.ts`); transformers.js then only tokenizes. 'full-logits':
+   * transformers.js's model and its [rows, len, vocab] logits (the fallback, and q8).
+   */
+  scorer?: CausalLmScorer
+  /** Rows × padded length above which one scoring call is split into several forwards. Attribution graph: default 2048 (only [rows, K] floats come back). Full logits: default 256, which bounds the [rows, len, vocab] logits to ~50 MB; on CPU, ORT is faster with such small batches than with one huge output tensor. */
   maxBatchTokens?: number
 }
 
-/** One teacher-forcing row: the (perturbed) prompt ids and the target ids to score after it. */
-export interface ScoreRow {
-  promptIds: number[]
-  targetIds: number[]
-}
+export type { ScoreRow } from '../core/score-rows'
 
 /** Counters of the model work done so far (reported as `stats` by the LLM runs). */
 export interface CausalLmStats {
@@ -63,6 +72,12 @@ export interface CausalLm {
   readonly modelFile: 'model' | 'decoder_model_merged'
   readonly device: CausalLmDevice
   readonly dtype: 'fp32' | 'q8'
+  /** Which scorer runs (the badge names the fallback). */
+  readonly scorer: CausalLmScorer
+  /** ONNX Runtime WASM threads (1 on WebGPU and where the page is not cross-origin isolated). */
+  readonly threads: number
+  /** The attribution-graph session (the gradient methods share it); absent on the full-logits scorer. */
+  readonly session?: Gpt2Session
   readonly stats: CausalLmStats
   /** Token ids of `text`, no special tokens added (GPT-2 adds none anyway). */
   encode: (text: string) => number[]
@@ -77,7 +92,7 @@ export interface CausalLm {
    * `[log p(t_1 | prompt), …, log p(t_T | prompt, t_<T)]` (float32 log_softmax values).
    */
   scoreTargets: (rows: ScoreRow[]) => Promise<Float32Array[]>
-  /** Raw logits of a right-padded batch: result[r] is [len_r][vocab] flattened (tests, checks). */
+  /** Raw logits of a right-padded batch: result[r] is [len_r][vocab] flattened (tests, checks; full-logits scorer only). */
   logits: (rows: number[][]) => Promise<Float32Array[]>
   /** Greedy generation of at most `maxNewTokens` tokens (stops at EOS); returns only the new ids. */
   generate: (promptIds: number[], opts?: { maxNewTokens?: number }) => Promise<number[]>
@@ -187,11 +202,15 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     if (!await files.exists(name))
       throw new AttributionError('missing-model', `Model file ${files.location}${name} is missing.`)
   }
+  // The scorer is chosen here, once: the attribution graph wherever its weights are there.
+  const graphScorer = (options.scorer ?? 'attribution-graph') === 'attribution-graph' && dtype === 'fp32' && await files.exists('model.safetensors')
   let modelFile: 'model' | 'decoder_model_merged'
   if (await files.exists(`onnx/model${suffix}.onnx`))
     modelFile = 'model'
   else if (await files.exists(`onnx/decoder_model_merged${suffix}.onnx`))
     modelFile = 'decoder_model_merged'
+  else if (graphScorer)
+    modelFile = 'model' // not read: the graph comes from model.safetensors
   else
     throw new AttributionError('missing-model', `No ONNX model in ${files.location}onnx/ (expected model${suffix}.onnx or decoder_model_merged${suffix}.onnx).`)
 
@@ -205,7 +224,7 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     // transformers.js consults that cache for hub URLs at all.
     name = hub.spec.onnxRepo
     revision = hub.revision(name)
-    await hub.prefetch(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', `onnx/${modelFile}${suffix}.onnx`])
+    await hub.prefetch(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', ...(graphScorer ? [] : [`onnx/${modelFile}${suffix}.onnx`])])
     env.allowLocalModels = false
     env.allowRemoteModels = true
     env.remoteHost = `${hub.hubUrl}/`
@@ -261,6 +280,24 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
   const devices: CausalLmDevice[] = Array.isArray(options.device)
     ? options.device
     : options.device ? [options.device] : isBrowser ? ['webgpu', 'wasm'] : ['cpu']
+  const tok = llmTokenizerOf(tokenizer)
+  const nPositions = Number(config.n_positions ?? config.n_ctx ?? tokenizer.model_max_length ?? 1024)
+  const vocabSize = Number(config.vocab_size ?? tok.vocabSize)
+  const eosTokenId = Number(config.eos_token_id ?? tokenizer.eos_token_id ?? 50256)
+  if (graphScorer) {
+    let session: Gpt2Session | null = null
+    try {
+      const { gpt2Session } = await import('./gpt2-session')
+      session = await gpt2Session(files, { device: devices, wasmPaths: options.wasmPaths, maxBatchTokens: options.maxBatchTokens })
+    }
+    catch (e) {
+      // A config the generated graph does not cover: transformers.js's own export still may.
+      if (!(e instanceof AttributionError) || e.code !== 'unsupported')
+        throw e
+    }
+    if (session)
+      return graphLm(session, files, tok, { nPositions, vocabSize, eosTokenId, dtype })
+  }
   let model: Awaited<ReturnType<typeof AutoModelForCausalLM.from_pretrained>> | null = null
   let device: CausalLmDevice = devices[0]
   let lastError: unknown = null
@@ -293,10 +330,6 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     throw corrupt(`ONNX model (onnx/${modelFile}${suffix}.onnx, devices ${devices.join(', ')})`, lastError)
   const lm = model
 
-  const tok = llmTokenizerOf(tokenizer)
-  const nPositions = Number(config.n_positions ?? config.n_ctx ?? tokenizer.model_max_length ?? 1024)
-  const vocabSize = Number(config.vocab_size ?? tok.vocabSize)
-  const eosTokenId = Number(config.eos_token_id ?? tokenizer.eos_token_id ?? 50256)
   const maxBatchTokens = options.maxBatchTokens ?? 256
   const stats: CausalLmStats = { forwardCalls: 0, rows: 0, tokens: 0 }
 
@@ -320,26 +353,7 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     return { data, len }
   }
 
-  // Groups consecutive rows so that rows × padded length stays under the budget.
-  function chunks(rows: number[][]): Array<[number, number]> {
-    const out: Array<[number, number]> = []
-    let start = 0
-    let maxLen = 0
-    for (let i = 0; i < rows.length; i++) {
-      const m = Math.max(maxLen, rows[i].length)
-      if (i > start && m * (i - start + 1) > maxBatchTokens) {
-        out.push([start, i])
-        start = i
-        maxLen = rows[i].length
-      }
-      else {
-        maxLen = m
-      }
-    }
-    if (rows.length > start)
-      out.push([start, rows.length])
-    return out
-  }
+  const chunks = (seqs: number[][]) => planBatches(seqs, maxBatchTokens)
 
   return {
     location: files.location,
@@ -350,22 +364,16 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     modelFile,
     device,
     dtype,
+    scorer: 'full-logits',
+    threads: device === 'wasm' ? wasmThreads() : 1,
     stats,
     encode: tok.encode,
     decode: tok.decode,
     convertIdsToTokens: tok.convertIdsToTokens,
     convertTokensToIds: tok.convertTokensToIds,
     async scoreTargets(rows) {
-      for (const r of rows) {
-        if (r.targetIds.length === 0)
-          throw new AttributionError('empty-input', 'The target is empty.')
-        if (r.promptIds.length === 0)
-          throw new AttributionError('empty-input', 'The prompt is empty.')
-        if (r.promptIds.length + r.targetIds.length - 1 > nPositions)
-          throw new AttributionError('too-long', `Prompt + target is ${r.promptIds.length + r.targetIds.length} tokens, longer than the model's context (${nPositions}).`)
-      }
-      // Token k of the target is predicted at position len(prompt) − 1 + k of prompt + target[:-1].
-      const seqs = rows.map(r => [...r.promptIds, ...r.targetIds.slice(0, -1)])
+      validateScoreRows(rows, nPositions, vocabSize)
+      const seqs = teacherForcedSequences(rows)
       const result: Float32Array[] = Array.from({ length: rows.length })
       for (const [a, b] of chunks(seqs)) {
         const { data, len } = await forwardBatch(seqs.slice(a, b))
@@ -416,6 +424,42 @@ async function load(source: string, options: CausalLmOptions): Promise<CausalLm>
     },
     async dispose() {
       await lm.dispose()
+    },
+  }
+}
+
+/**
+ * The causal LM on the attribution-graph session: transformers.js's tokenizer, the
+ * session's in-graph scorer and greedy argmax (same numbers as the full logits, to float32
+ * rounding: the Captum comparisons run on it).
+ */
+function graphLm(session: Gpt2Session, files: ModelFiles, tok: ReturnType<typeof llmTokenizerOf>, info: { nPositions: number, vocabSize: number, eosTokenId: number, dtype: 'fp32' | 'q8' }): CausalLm {
+  return {
+    location: files.location,
+    files,
+    nPositions: info.nPositions,
+    vocabSize: info.vocabSize,
+    eosTokenId: info.eosTokenId,
+    modelFile: 'model',
+    device: session.device,
+    dtype: info.dtype,
+    scorer: 'attribution-graph',
+    threads: session.threads,
+    session,
+    stats: session.stats,
+    encode: tok.encode,
+    decode: tok.decode,
+    convertIdsToTokens: tok.convertIdsToTokens,
+    convertTokensToIds: tok.convertTokensToIds,
+    scoreTargets: rows => session.scoreTargets(rows),
+    async logits() {
+      throw new AttributionError('unsupported', 'Full logits come from the full-logits scorer (load with scorer: \'full-logits\').')
+    },
+    async generate(promptIds, opts = {}) {
+      return session.generate(promptIds, opts.maxNewTokens ?? 25, info.eosTokenId)
+    },
+    async dispose() {
+      await session.dispose()
     },
   }
 }

@@ -47,9 +47,10 @@ describe('bad LLM requests through runRequest', () => {
   }, 30_000)
 
   it('a missing model file → missing-model; truncated ONNX / safetensors → corrupt-model', async () => {
-    const noOnnx = copyModel(fx.dir, fx.root, 'no-onnx')
-    rmSync(join(noOnnx, 'onnx'), { recursive: true })
-    expect(await errorCode(runRequest(llmRequest(noOnnx), env))).toBe('missing-model')
+    const noWeights = copyModel(fx.dir, fx.root, 'no-weights')
+    rmSync(join(noWeights, 'onnx'), { recursive: true })
+    rmSync(join(noWeights, 'model.safetensors'))
+    expect(await errorCode(runRequest(llmRequest(noWeights), env))).toBe('missing-model')
 
     const noTokenizer = copyModel(fx.dir, fx.root, 'no-tokenizer')
     rmSync(join(noTokenizer, 'tokenizer.json'))
@@ -57,6 +58,7 @@ describe('bad LLM requests through runRequest', () => {
 
     const cutOnnx = copyModel(fx.dir, fx.root, 'cut-onnx')
     truncateSync(join(cutOnnx, 'onnx', 'model.onnx'), 100_000)
+    rmSync(join(cutOnnx, 'model.safetensors')) // so that the ONNX export is what loads
     expect(await errorCode(runRequest(llmRequest(cutOnnx), env))).toBe('corrupt-model')
 
     const cutWeights = copyModel(fx.dir, fx.root, 'cut-safetensors')

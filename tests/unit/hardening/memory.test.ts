@@ -4,18 +4,15 @@
  * process memory.
  */
 import type { AttributionRequest, LlmResponse } from '../../../engine/api'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import process from 'node:process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getCausalLm } from '../../../engine/llm/run-llm'
 import { tf } from '../../../engine/models/tf-backend'
 import { nodeEnv } from '../../../engine/node-env'
 import { runRequest } from '../../../engine/run'
-import { allFinite, BOW_DIR, HAS_BOW, makeTinyFixture, REPO_ROOT, SKIP_BOW_MSG } from './helpers'
+import { allFinite, BOW_DIR, HAS_BOW, makeTinyFixture, SKIP_BOW_MSG } from './helpers'
 
 const env = nodeEnv()
-const HAS_GRADIENT = existsSync(join(REPO_ROOT, 'engine', 'llm', 'gradient-attribution.ts'))
 
 let fx: Awaited<ReturnType<typeof makeTinyFixture>>
 beforeAll(async () => {
@@ -48,8 +45,8 @@ describe.skipIf(!HAS_BOW)(`BoW: tfjs tensors over 100 runs ${HAS_BOW ? '' : SKIP
   }, 60_000)
 })
 
-describe.skipIf(!HAS_GRADIENT)(`GPT-2 tfjs gradient path: tensors over 20 runs ${HAS_GRADIENT ? '' : '(skipped: engine/llm/gradient-attribution.ts does not exist yet)'}`, () => {
-  it('numTensors is flat over 20 LayerIntegratedGradients runs', async () => {
+describe('gPT-2 gradient path: the perturbation methods\' session, bounded memory', () => {
+  it('20 LayerIntegratedGradients runs use the one cached session of the FeatureAblation runs; rss grows by less than 100 MB', async () => {
     const request: AttributionRequest = {
       model: fx.dir,
       method: 'LayerIntegratedGradients',
@@ -57,12 +54,17 @@ describe.skipIf(!HAS_GRADIENT)(`GPT-2 tfjs gradient path: tensors over 20 runs $
       input: { type: 'text', text: 'Dave lives in Palm Coast' },
       target: ' golf',
     }
+    await runRequest({ ...request, method: 'FeatureAblation', options: {} }, env)
+    const lm = await getCausalLm(fx.dir)
     const first = await runRequest(request, env) as LlmResponse
-    const before = tf.memory().numTensors
+    const rowsBefore = lm.session!.stats.rows
+    const rss0 = process.memoryUsage().rss
     let last = first
     for (let i = 0; i < 20; i++)
       last = await runRequest(request, env) as LlmResponse
-    expect(tf.memory().numTensors).toBe(before)
+    // Every gradient row went through the perturbation methods' session (one copy of the weights).
+    expect(lm.session!.stats.rows - rowsBefore).toBe(20 * first.stats.rows)
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(100 * 2 ** 20)
     expect(allFinite(last.seqAttr)).toBe(true)
     expect(last.seqAttr).toEqual(first.seqAttr)
   }, 60_000)
@@ -77,11 +79,10 @@ describe('lLM perturbation runs: one cached model, bounded memory', () => {
       target: ' golf',
     }
     const first = await runRequest(request, env) as LlmResponse
-    // runRequest resolves the folder and passes options; the cache key is path + dtype +
-    // whether the env adapts the scorer (Node: the in-graph scorer, one extra ORT session).
-    const lm = await getCausalLm({ source: fx.dir, adapt: env.adaptCausalLm })
-    expect(await getCausalLm({ source: fx.dir, options: { dtype: 'fp32' }, adapt: env.adaptCausalLm })).toBe(lm)
-    expect(lm.scoreTargets).not.toBe((await getCausalLm(fx.dir)).scoreTargets)
+    // runRequest resolves the folder and passes options; the cache key is path + dtype + scorer.
+    const lm = await getCausalLm(fx.dir)
+    expect(await getCausalLm({ source: fx.dir, options: { dtype: 'fp32' } })).toBe(lm)
+    expect(lm.scorer).toBe('attribution-graph')
     const rowsBefore = lm.stats.rows
     const gc = (globalThis as { gc?: () => void }).gc
     gc?.()
@@ -93,7 +94,7 @@ describe('lLM perturbation runs: one cached model, bounded memory', () => {
     const grown = process.memoryUsage().rss - rss0
     // Every run went through the one cached instance: its counters saw all 100 runs' rows.
     expect(lm.stats.rows - rowsBefore).toBe(100 * first.stats.rows)
-    expect(await getCausalLm({ source: fx.dir, adapt: env.adaptCausalLm })).toBe(lm)
+    expect(await getCausalLm(fx.dir)).toBe(lm)
     expect(last.seqAttr).toEqual(first.seqAttr)
     // Bound: a second session of this model alone would hold its 6.5 MB of weights plus
     // ORT's arena (tens of MB); one per run would be > 1 GB over 100 runs. 150 MB leaves

@@ -20,7 +20,7 @@ describe('our tiny GPT-2 fixture', () => {
   let lm: CausalLm
   beforeAll(async () => {
     fx = await makeTinyFixture()
-    lm = await loadCausalLm(fx.dir)
+    lm = await loadCausalLm(fx.dir, { scorer: 'full-logits' }) // the fixture's ONNX export, through transformers.js
   })
   afterAll(() => fx?.cleanup())
 
@@ -103,7 +103,7 @@ describe('our tiny GPT-2 fixture', () => {
       const dir = join(root, 'legacy')
       cpSync(fx.dir, dir, { recursive: true })
       rmSync(join(dir, 'onnx', 'model.onnx'))
-      const legacy = await loadCausalLm(dir)
+      const legacy = await loadCausalLm(dir, { scorer: 'full-logits' })
       expect(legacy.modelFile).toBe('decoder_model_merged')
       const rows = PROMPTS.map(p => lm.encode(p))
       const a = await lm.logits(rows)
@@ -127,8 +127,8 @@ describe.skipIf(!HAS_SHARED)(`ONNX graph builder vs the reference PyTorch export
       const w = readSafetensors(readFileSync(join(GPT2_REF, 'model.safetensors')))
       writeFileSync(join(dir, 'onnx', 'model.onnx'), buildGpt2Onnx(w, { nLayer: 2, nEmbd: 32, nHead: 2, vocabSize: 50257 }, 'model'))
       rmSync(join(dir, 'onnx', 'decoder_model_merged.onnx'))
-      const ours = await loadCausalLm(dir)
-      const ref = await loadCausalLm(GPT2_REF)
+      const ours = await loadCausalLm(dir, { scorer: 'full-logits' })
+      const ref = await loadCausalLm(GPT2_REF, { scorer: 'full-logits' })
       const rows = PROMPTS.map(p => ref.encode(p))
       const a = await ref.logits(rows)
       const b = await ours.logits(rows)

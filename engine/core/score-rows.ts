@@ -1,0 +1,74 @@
+/**
+ * Teacher-forced scoring rows, checked and batched in one place for every scorer (the
+ * attribution graph in `models/gpt2-session.ts`, transformers.js's full logits in
+ * `models/causal-lm.ts`).
+ *
+ * Row r is scored on `prompt + target[:-1]`: target token k is predicted at position
+ * len(prompt) − 1 + k.
+ */
+import { AttributionError } from './errors'
+
+/** One teacher-forcing row: the (perturbed) prompt ids and the target ids scored after it. */
+export interface ScoreRow {
+  promptIds: number[]
+  targetIds: number[]
+}
+
+/**
+ * Throws `empty-input` / `too-long` / `bad-request` for a row no scorer can run, with the
+ * same message whichever scorer is used.
+ *
+ * @example
+ * validateScoreRows([{ promptIds: [464], targetIds: [] }], 1024, 50257) // throws empty-input
+ */
+export function validateScoreRows(rows: ScoreRow[], nPositions: number, vocabSize: number): void {
+  for (const r of rows) {
+    if (r.targetIds.length === 0)
+      throw new AttributionError('empty-input', 'The target is empty.')
+    if (r.promptIds.length === 0)
+      throw new AttributionError('empty-input', 'The prompt is empty.')
+    if (r.promptIds.length + r.targetIds.length - 1 > nPositions)
+      throw new AttributionError('too-long', `Prompt + target is ${r.promptIds.length + r.targetIds.length} tokens, longer than the model's context (${nPositions}).`)
+    for (const id of [...r.promptIds, ...r.targetIds]) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw new AttributionError('bad-request', `Token id ${id} is outside the vocabulary (0…${vocabSize - 1}).`)
+    }
+  }
+}
+
+/**
+ * The sequences a scorer runs: `prompt + target[:-1]` per row.
+ *
+ * @example
+ * teacherForcedSequences([{ promptIds: [1, 2], targetIds: [3, 4] }]) // [[1, 2, 3]]
+ */
+export function teacherForcedSequences(rows: ScoreRow[]): number[][] {
+  return rows.map(r => [...r.promptIds, ...r.targetIds.slice(0, -1)])
+}
+
+/**
+ * Groups consecutive sequences into batches whose rows × padded length stays within
+ * `maxBatchTokens` (a longer single row is a batch of its own). Returns [start, end) pairs.
+ *
+ * @example
+ * planBatches([[1, 2], [3, 4], [5]], 4) // [[0, 2], [2, 3]]
+ */
+export function planBatches(seqs: number[][], maxBatchTokens: number): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  let start = 0
+  let maxLen = 0
+  for (let i = 0; i < seqs.length; i++) {
+    const m = Math.max(maxLen, seqs[i].length)
+    if (i > start && m * (i - start + 1) > maxBatchTokens) {
+      out.push([start, i])
+      start = i
+      maxLen = seqs[i].length
+    }
+    else {
+      maxLen = m
+    }
+  }
+  if (seqs.length > start)
+    out.push([start, seqs.length])
+  return out
+}
