@@ -6,13 +6,16 @@
 import type { AttributionRequest, MethodName, MethodOptions } from '../engine/api'
 import { PALM_COAST_PROMPT, PALM_COAST_TARGET } from '../components/demo/catalog'
 
-/** The methods timed, in order (the gradient one last: it is the slow one). */
+/** The methods timed, in order: the perturbation methods, then Captum's three LLM gradient methods (LIG with the reference's 25 steps and the deck's 10). */
 export const BENCH_METHODS: ReadonlyArray<readonly [MethodName, MethodOptions]> = [
   ['FeatureAblation', {}],
   ['ShapleyValueSampling', { nSamples: 5, seed: 0 }],
   ['KernelShap', { nSamples: 50, seed: 0 }],
   ['Lime', { nSamples: 50, seed: 0 }],
   ['LayerIntegratedGradients', { nSteps: 25 }],
+  ['LayerIntegratedGradients', { nSteps: 10 }],
+  ['LayerGradientXActivation', {}],
+  ['LayerGradientShap', { nSamples: 5, seed: 0 }],
 ]
 
 /**
@@ -36,8 +39,8 @@ export function palmRequest(model: string, method: MethodName, options: MethodOp
 }
 
 /**
- * The untimed warm-up before a model's rows (as in `scripts/bench.ts`): model load, ORT
- * session and kernels, tfjs weights and kernels (one short gradient row).
+ * The untimed warm-up before a model's rows (as in `scripts/bench.ts`): model load, the
+ * ORT session and its kernels on the score and the gradient paths (one short gradient row).
  */
 export function warmupRequests(model: string): AttributionRequest[] {
   return [

@@ -10,6 +10,13 @@ export interface ModelFiles {
   exists: (name: string) => Promise<boolean>
   readBytes: (name: string) => Promise<Uint8Array>
   readText: (name: string) => Promise<string>
+  /**
+   * Node folders only: the folder's path on disk (ONNX Runtime then reads a graph's
+   * external weights from it itself), and a ranged read with the file's size (a header
+   * without the whole file).
+   */
+  readonly folderPath?: string
+  readHead?: (name: string, length: number) => Promise<{ bytes: Uint8Array, size: number }>
 }
 
 /** Reads `name` as JSON, turning a parse failure into a clear `corrupt-model` error. */

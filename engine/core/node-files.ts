@@ -1,5 +1,5 @@
 import type { ModelFiles } from './files'
-import { access, readFile } from 'node:fs/promises'
+import { access, open, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { AttributionError } from './errors'
 
@@ -22,6 +22,25 @@ export function nodeFiles(folder: string): ModelFiles {
   }
   return {
     location: `${root}/`,
+    folderPath: root,
+    async readHead(name, length) {
+      let handle
+      try {
+        handle = await open(path(name), 'r')
+      }
+      catch {
+        throw new AttributionError('missing-model', `Model file ${path(name)} is missing.`)
+      }
+      try {
+        const size = (await handle.stat()).size
+        const bytes = new Uint8Array(Math.min(length, size))
+        await handle.read(bytes, 0, bytes.length, 0)
+        return { bytes, size }
+      }
+      finally {
+        await handle.close()
+      }
+    },
     async exists(name) {
       try {
         await access(path(name))

@@ -18,7 +18,7 @@ import type { Gpt2Config } from './gpt2-config'
  *
  * ORT's JS bindings feed graph inputs only (an initializer that doubles as an input is
  * not overridable from JS), so every run feeds all seven inputs: the paths it does not
- * need get one-token rows (`gpt2-session.ts`), which cost next to nothing. Rows never interact, and attention
+ * need get empty batches (`gpt2-session.ts`), which cost next to nothing. Rows never interact, and attention
  * is causal only: right-padded score rows are exact at their real positions, which are the
  * only ones scored (as HF's attention_mask would give).
  *
@@ -27,17 +27,22 @@ import type { Gpt2Config } from './gpt2-config'
  * of a weight into the session.
  *
  * HF weight names (`transformer.` prefix optional, `lm_head.weight` when untied); Conv1D
- * weights are [in, out] as stored.
+ * weights are [in, out] as stored. With weights given by reference, the graph is a few
+ * hundred kB and ONNX Runtime reads the weights from `model.safetensors` itself: no
+ * protobuf copy of 330 MB, and one copy in the session.
  */
 import { AttributionError } from '../core/errors'
 import { F32_MIN } from './gpt2-config'
 import { F32, GraphBuilder, I64, valueInfo } from './onnx-graph'
 
-/** A float32 tensor with its shape, as `safetensors.ts` reads it. */
-export interface WeightTensor {
-  shape: number[]
-  data: Float32Array
-}
+/**
+ * A weight: float32 values in memory (as `parseSafetensors` decodes them), or a reference
+ * to its little-endian float32 bytes in `model.safetensors` (`safetensorsIndex`), which
+ * the graph then names as external data, so the graph itself holds no weights.
+ */
+export type WeightTensor
+  = | { shape: number[], data: Float32Array }
+    | { shape: number[], file: string, offset: number, length: number }
 
 /** The opset the graph is written for (ReduceMean with `axes` attribute, ReduceSum with axes input). */
 const OPSET = 14
@@ -60,7 +65,7 @@ export function buildGpt2AttributionGraph(weights: Map<string, WeightTensor>, cf
       throw new AttributionError('corrupt-model', `GPT-2 weights lack ${name} (with or without the "transformer." prefix).`)
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i]))
       throw new AttributionError('corrupt-model', `GPT-2 weight ${name} has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}].`)
-    return g.f32(name, shape, t.data)
+    return 'data' in t ? g.f32(name, shape, t.data) : g.external(name, shape, t.file, t.offset, t.length)
   }
 
   const wte = weight('wte.weight', [V, E])

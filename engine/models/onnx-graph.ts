@@ -63,6 +63,25 @@ export class GraphBuilder {
     return name
   }
 
+  /**
+   * A float32 initializer whose bytes stay in another file (ONNX external data): `length`
+   * bytes at `offset` of `location`, a name relative to the model's folder.
+   */
+  external(name: string, dims: number[], location: string, offset: number, length: number): string {
+    this.inits.push(onnx.TensorProto.create({
+      name,
+      dims,
+      dataType: F32,
+      dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+      externalData: [
+        onnx.StringStringEntryProto.create({ key: 'location', value: location }),
+        onnx.StringStringEntryProto.create({ key: 'offset', value: String(offset) }),
+        onnx.StringStringEntryProto.create({ key: 'length', value: String(length) }),
+      ],
+    }))
+    return name
+  }
+
   /** An int64 initializer; a fresh name unless `name` is given (e.g. an input's default). */
   i64(values: number[], dims: number[] = [values.length], name = `const_i64_${this.n++}`): string {
     const buf = new BigInt64Array(values.map(v => BigInt(v)))

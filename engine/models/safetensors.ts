@@ -42,22 +42,32 @@ function f16ToF32(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15)
 }
 
+/** Where one tensor's bytes sit in the file. */
+export interface SafetensorsEntry {
+  dtype: string
+  shape: number[]
+  /** Byte offset of the tensor from the start of the file, and its length in bytes. */
+  offset: number
+  length: number
+}
+
 /**
- * Parses a safetensors buffer. Truncated or malformed input gives a `corrupt-model`
- * error naming `location` (the file), never a silent short tensor.
+ * Reads the header of a safetensors file (`bytes` may be just its first 8 + N bytes when
+ * `fileLength` is given): every tensor's dtype, shape and absolute byte range, checked
+ * against the file's length, so a truncated download is `corrupt-model` before any read.
  *
  * @example
- * const { tensors } = parseSafetensors(bytes, 'model.safetensors')
- * tensors.get('transformer.wte.weight')!.shape // [50257, 32]
+ * const { entries } = safetensorsIndex(bytes)
+ * entries.get('transformer.wte.weight') // { dtype: 'F32', shape: [50257, 32], offset: 1234, length: 6432896 }
  */
-export function parseSafetensors(bytes: Uint8Array, location = 'model.safetensors'): SafetensorsFile {
+export function safetensorsIndex(bytes: Uint8Array, location = 'model.safetensors', fileLength = bytes.byteLength): { entries: Map<string, SafetensorsEntry>, metadata: Record<string, string> } {
   const corrupt = (why: string) => new AttributionError('corrupt-model', `${location} is not a valid safetensors file: ${why}.`)
   if (bytes.byteLength < 8)
     throw corrupt('shorter than its 8-byte header length (truncated download?)')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerLen = Number(view.getBigUint64(0, true))
-  if (headerLen > bytes.byteLength - 8)
-    throw corrupt(`header of ${headerLen} bytes but only ${bytes.byteLength - 8} bytes follow (truncated download?)`)
+  if (headerLen > fileLength - 8 || headerLen > bytes.byteLength - 8)
+    throw corrupt(`header of ${headerLen} bytes but only ${fileLength - 8} bytes follow (truncated download?)`)
   let header: Record<string, unknown>
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLen)))
@@ -68,9 +78,8 @@ export function parseSafetensors(bytes: Uint8Array, location = 'model.safetensor
   if (header === null || typeof header !== 'object' || Array.isArray(header))
     throw corrupt('its header is not a JSON object')
   const dataStart = 8 + headerLen
-  const dataLen = bytes.byteLength - dataStart
-  const tensors = new Map<string, SafeTensor>()
-  const skipped = new Map<string, string>()
+  const dataLen = fileLength - dataStart
+  const entries = new Map<string, SafetensorsEntry>()
   let metadata: Record<string, string> = {}
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -83,14 +92,33 @@ export function parseSafetensors(bytes: Uint8Array, location = 'model.safetensor
     const [begin, end] = offsets
     if (!(begin >= 0 && end >= begin) || end > dataLen)
       throw corrupt(`tensor ${name} ends at byte ${end} but the data has ${dataLen} bytes (truncated download?)`)
+    const count = shape.reduce((a, b) => a * b, 1)
+    if (dtype in BYTES && end - begin !== count * BYTES[dtype as SafetensorsDtype])
+      throw corrupt(`tensor ${name} has ${end - begin} bytes for shape [${shape.join(', ')}] ${dtype}`)
+    entries.set(name, { dtype, shape: [...shape], offset: dataStart + begin, length: end - begin })
+  }
+  return { entries, metadata }
+}
+
+/**
+ * Parses a safetensors buffer. Truncated or malformed input gives a `corrupt-model`
+ * error naming `location` (the file), never a silent short tensor.
+ *
+ * @example
+ * const { tensors } = parseSafetensors(bytes, 'model.safetensors')
+ * tensors.get('transformer.wte.weight')!.shape // [50257, 32]
+ */
+export function parseSafetensors(bytes: Uint8Array, location = 'model.safetensors'): SafetensorsFile {
+  const { entries, metadata } = safetensorsIndex(bytes, location)
+  const tensors = new Map<string, SafeTensor>()
+  const skipped = new Map<string, string>()
+  for (const [name, { dtype, shape, offset }] of entries) {
     if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') {
       skipped.set(name, dtype)
       continue
     }
     const count = shape.reduce((a, b) => a * b, 1)
-    if (end - begin !== count * BYTES[dtype])
-      throw corrupt(`tensor ${name} has ${end - begin} bytes for shape [${shape.join(', ')}] ${dtype}`)
-    const at = bytes.byteOffset + dataStart + begin
+    const at = bytes.byteOffset + offset
     const data = new Float32Array(count)
     if (dtype === 'F32') {
       // Copy through bytes: the tensor may not be 4-byte aligned inside the file.
