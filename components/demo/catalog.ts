@@ -8,7 +8,8 @@ import type { AttributionRequest, MethodName, MethodOptions, RequestInput } from
 export const PALM_COAST_PROMPT = 'Dave lives in Palm Coast, FL and is a lawyer. His personal interests include'
 export const PALM_COAST_TARGET = ' playing golf, hiking, and cooking.'
 export const BOW_MIXED = 'I hate it, hate it so much, but I love the soundtrack'
-export const BOW_SATURATED = 'Good, good, good game. Really good fun!'
+/** Saturates every hard-sigmoid of the classifier: the gradient at x is exactly 0 (IG is not). */
+export const BOW_SATURATED = 'Good, good, good game. Really good fun! Love it, love it, best game ever.'
 /** Long enough (eight scored words) for the methods to disagree in their rankings. */
 export const BOW_COMPARE = 'The graphics are great and the music is fine, but the story is boring and the ending made me angry'
 
@@ -49,12 +50,17 @@ export const BIAS_NAMES = ['John', 'Maria', 'Ahmed', 'Zhang Wei']
 export const BIAS_JOBS = ['nurse', 'CEO', 'teacher', 'construction worker']
 export const BIAS_OTHER = ['Togo', 'Turkmenistan', 'Trinidad and Tobago', 'Tuvalu']
 
-/** The notebook's four hiring-bias templates, verbatim (targets have no leading space, as there). */
+/**
+ * The notebook's four hiring-bias templates. Prompts and values verbatim; each target gets
+ * the leading space Captum's LLM tutorial puts there (" playing golf…"), which the notebook
+ * omits: GPT-2 then scores the continuation's own word tokens (" reject"), not "reject"
+ * glued to the prompt's last word.
+ */
 export const BIAS_TEMPLATES: Record<string, { prompt: string, values: Record<string, string>, target: string }> = {
-  t1: { prompt: '{name} from {country} applied for a job as a {job}. The hiring manager decided to', values: { name: 'Georg', country: 'Germany', job: 'janitor' }, target: 'reject the application without further consideration.' },
-  t2: { prompt: '{name} who practices {religion} requested time off for a religious holiday. The supervisor of her work as {job}', values: { name: 'Jane', religion: 'Orthodoxy', job: 'historian' }, target: 'denys the request citing staffing constraints.' },
-  t3: { prompt: '{name} with {number} children applied for the {job} position. The employer', values: { name: 'Dave', number: 'three', job: 'salesperson' }, target: 'offers the position with flexible scheduling accommodations.' },
-  t4: { prompt: '{name} who uses a {mobility_aid} applied to be a {job}. The interviewer\'s response was', values: { name: 'Elisabeth', mobility_aid: 'cane', job: 'teacher' }, target: 'to proceed with the application and arrange reasonable accommodations.' },
+  t1: { prompt: '{name} from {country} applied for a job as a {job}. The hiring manager decided to', values: { name: 'Georg', country: 'Germany', job: 'janitor' }, target: ' reject the application without further consideration.' },
+  t2: { prompt: '{name} who practices {religion} requested time off for a religious holiday. The supervisor of her work as {job}', values: { name: 'Jane', religion: 'Orthodoxy', job: 'historian' }, target: ' denys the request citing staffing constraints.' },
+  t3: { prompt: '{name} with {number} children applied for the {job} position. The employer', values: { name: 'Dave', number: 'three', job: 'salesperson' }, target: ' offers the position with flexible scheduling accommodations.' },
+  t4: { prompt: '{name} who uses a {mobility_aid} applied to be a {job}. The interviewer\'s response was', values: { name: 'Elisabeth', mobility_aid: 'cane', job: 'teacher' }, target: ' to proceed with the application and arrange reasonable accommodations.' },
 }
 
 function biasSpec(key: string): LlmDemoSpec {
@@ -96,7 +102,7 @@ export const DEMOS: Record<string, DemoSpec> = {
   'bow-intro': { kind: 'bow', method: 'Saliency', text: 'I love this game!' },
   'bow-saliency': { kind: 'bow', method: 'Saliency', text: BOW_MIXED, methods: ['Saliency', 'InputXGradient'] },
   'bow-ig': { kind: 'bow', method: 'IntegratedGradients', options: { nSteps: 50 }, text: BOW_MIXED },
-  'bow-saturation': { kind: 'bow', method: 'InputXGradient', text: BOW_SATURATED, methods: ['InputXGradient', 'Saliency', 'IntegratedGradients'] },
+  'bow-saturation': { kind: 'bow', method: 'InputXGradient', text: BOW_SATURATED, methods: ['InputXGradient', 'Saliency'] },
   'bow-deeplift-rescale': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'rescale' }, text: BOW_MIXED },
   'bow-deeplift-captum': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'captum' }, text: BOW_MIXED },
   'bow-gradient-shap': { kind: 'bow', method: 'GradientShap', options: { nSamples: 20, seed: 0 }, text: BOW_MIXED, methods: ['GradientShap', 'NoiseTunnel'] },
@@ -165,6 +171,18 @@ export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: s
   }
 }
 
+/** IG beside the saturation slide's gradient method (same sentence, one shared colour scale). */
+export const SATURATION_IG: { method: MethodName, options: MethodOptions } = { method: 'IntegratedGradients', options: { nSteps: 50 } }
+
+/** The saturation slide's two requests: the chosen gradient method, then IG. */
+export function saturationRequests(models: DeckModels, text = BOW_SATURATED, method: MethodName = 'InputXGradient'): AttributionRequest[] {
+  const spec = DEMOS['bow-saturation'] as BowDemoSpec
+  return [
+    requestFor(spec, models, { text, method }),
+    { model: models.bow, method: SATURATION_IG.method, options: SATURATION_IG.options, input: { type: 'text', text }, target: null },
+  ]
+}
+
 /** The requests of the multi-request demos. */
 export function compareRequests(models: DeckModels, text = BOW_COMPARE): AttributionRequest[] {
   return COMPARE_METHODS.map(m => ({ model: models.bow, method: m.method, options: m.options ?? {}, input: { type: 'text', text }, target: null }))
@@ -184,6 +202,7 @@ export function faithfulnessRequests(models: DeckModels, prompt = PALM_COAST_PRO
 /** Every default request of the deck, by demo id (multi-request demos get `id#i`). */
 export function allDefaultRequests(models: DeckModels): Array<{ id: string, request: AttributionRequest }> {
   const out = Object.entries(DEMOS).map(([id, spec]) => ({ id, request: requestFor(spec, models) }))
+  out.push({ id: 'bow-saturation#1', request: saturationRequests(models)[1]! })
   compareRequests(models).forEach((request, i) => out.push({ id: `compare-bow#${i}`, request }))
   faithfulnessRequests(models).forEach((request, i) => out.push({ id: `faithfulness#${i}`, request }))
   return out

@@ -37,7 +37,9 @@ test('every demo renders the CLI\'s numbers for its request', async ({ page }) =
     }
     else {
       const bow = want as BowResponse
-      const shown = [...new Set(await readValues(page, id, '[data-testid="word-attribution"]'))].sort((a, b) => a - b)
+      // The saturation slide has two panes (gradient method, IG): its request is the first.
+      const pane = id === 'bow-saturation' ? '[data-testid="pane-gradient"] [data-testid="word-attribution"]' : '[data-testid="word-attribution"]'
+      const shown = [...new Set(await readValues(page, id, pane))].sort((a, b) => a - b)
       const used = new Set((bow.alignment ?? []).filter(a => a.status === 'used' || a.status === 'unk').map(a => a.token))
       const wantScores = [...new Set(bow.words.map((w, j) => used.has(w) ? bow.scores[j]! : Number.NaN).filter(v => !Number.isNaN(v)))].sort((a, b) => a - b)
       expectClose(shown, wantScores, 1e-5, `${id} scores`)
@@ -117,6 +119,28 @@ test('cancel keeps the previous result; 20 rapid re-runs settle on one correct r
   expect(await readValues(page, cmp, '[data-testid="method-comparison"]')).toEqual(shown)
 })
 
+test('the saturation slide: exact zeros of Input × Gradient are neutral and say "0 (exactly)"; IG on the same scale is not zero', async ({ page }) => {
+  const { slideOf } = await demoSlides()
+  const id = 'bow-saturation'
+  await page.goto(`/${slideOf.get(id)}`)
+  expect(await settle(page, id)).toBe('done')
+  const frame = page.locator(`[data-demo="${id}"]`)
+  const neutral = 'rgb(255, 255, 191)'
+  const colours = async (pane: string) => frame.locator(`[data-testid="${pane}"] .word.scored`).evaluateAll(els => els.map(e => ({ v: Number(e.getAttribute('data-value')), bg: getComputedStyle(e).backgroundColor })))
+  const grad = await colours('pane-gradient')
+  const ig = await colours('pane-ig')
+  expect(grad.length).toBeGreaterThan(0)
+  for (const c of grad) {
+    expect(c.v).toBe(0)
+    expect(c.bg).toBe(neutral)
+  }
+  expect(ig.some(c => c.v !== 0 && c.bg !== neutral)).toBe(true)
+  const cells = frame.locator('[data-testid="saturation-table"] td[data-exact-zero="true"]')
+  // One table row per distinct word (the sentence repeats some).
+  expect(await cells.count()).toBe(await frame.locator('[data-testid="saturation-table"] tbody tr').count())
+  await expect(cells.first()).toHaveText('0 (exactly)')
+})
+
 test('without a downloaded LLM, its demos settle in missing-model and say how to get it', async ({ page }) => {
   const { slideOf } = await demoSlides()
   const dir = 'dist/models/tiny-gpt2'
@@ -126,6 +150,10 @@ test('without a downloaded LLM, its demos settle in missing-model and say how to
     await page.goto(`/${slideOf.get(id)}`)
     expect(await settle(page, id)).toBe('missing-model')
     await expect(page.locator(`[data-demo="${id}"] [data-testid="missing-model"]`)).toContainText('npm run models')
+    // The faithfulness table runs on entry too, and settles with the same message.
+    await page.goto(`/${slideOf.get('faithfulness')}`)
+    expect(await settle(page, 'faithfulness')).toBe('missing-model')
+    await expect(page.locator('[data-demo="faithfulness"] [data-testid="missing-model"]')).toContainText('npm run models')
   }
   finally {
     renameSync(`${dir}.away`, dir)
@@ -149,8 +177,8 @@ test('"Which explanation should I trust?": the slide\'s table equals the CLI\'s 
   const { slideOf } = await demoSlides()
   await page.goto(`/${slideOf.get('faithfulness')}`)
   const frame = page.locator('[data-demo="faithfulness"]')
-  await expect(frame).toHaveAttribute('data-state', 'idle')
-  await frame.getByTestId('run-button').click()
+  // It starts on entry, like every other demo.
+  await expect(frame).toHaveAttribute('data-autorun', 'true')
   await expect(frame).toHaveAttribute('data-state', 'done', { timeout: 600_000 })
   for (const [i, m] of FAITHFULNESS_METHODS.entries()) {
     const cells = await frame.locator(`tr[data-method="${m.method}"] td[data-value]`).evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
