@@ -99,6 +99,9 @@ export const DEMOS: Record<string, DemoSpec> = {
   'llm-palm-coast': { kind: 'llm', method: 'FeatureAblation', ...palm },
   'llm-layer-ig': { kind: 'llm', method: 'LayerIntegratedGradients', options: { nSteps: 10 }, ...palm },
   'llm-fa-vs-ig': { kind: 'llm', method: 'FeatureAblation', ...palm },
+  'llm-layer-gxa': { kind: 'llm', method: 'LayerGradientXActivation', ...palm },
+  // Captum's LayerGradientShap default: 5 random alphas; stdevs 0 (noise on token ids is meaningless); seeded.
+  'llm-layer-gshap': { kind: 'llm', method: 'LayerGradientShap', options: { nSamples: 5, stdevs: 0, seed: 0 }, ...palm },
   'bow-intro': { kind: 'bow', method: 'Saliency', text: 'I love this game!' },
   'bow-saliency': { kind: 'bow', method: 'Saliency', text: BOW_MIXED, methods: ['Saliency', 'InputXGradient'] },
   'bow-ig': { kind: 'bow', method: 'IntegratedGradients', options: { nSteps: 50 }, text: BOW_MIXED },

@@ -13,6 +13,8 @@ const demoIds = Object.keys(DEMOS).filter(id => !id.startsWith('bias-') || id ==
 
 test('every demo renders the CLI\'s numbers for its request', async ({ page }) => {
   test.setTimeout(900_000)
+  // The three layer gradient methods of the LLM each have a demo here.
+  expect(demoIds).toEqual(expect.arrayContaining(['llm-layer-ig', 'llm-layer-gxa', 'llm-layer-gshap']))
   const requests = demoIds.map(id => requestFor(DEMOS[id]!, MODELS))
   const expected = cli(requests)
   const { slideOf } = await demoSlides()
