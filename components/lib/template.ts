@@ -4,6 +4,7 @@
  * values, and `ProductBaselines` choice lists.
  */
 import type { RequestInput } from '../../engine/api'
+import { parseTemplate } from '../../engine/inputs/template-format'
 
 export interface TemplateSlots {
   /** Distinct slot names in order of first appearance (a repeated slot is listed once). */
@@ -17,70 +18,19 @@ export interface TemplateSlots {
 }
 
 /**
- * Finds the slots of a `str.format` template. The field name is the part before any
- * `!conversion`, `:format_spec`, `.attr` or `[index]`, as Python's `Formatter.parse`
- * reports it; `{}` fields are numbered 0, 1, … like Python's automatic numbering.
+ * The slots of a `str.format` template, from the engine's parser (`engine/inputs/template-format.ts`,
+ * the one `TextTemplateInput` uses): the key is the field name before any `.attr` or
+ * `[index]` (after `!conversion` / `:format_spec` are split off), verbatim as Python looks
+ * it up; `{}` fields are numbered 0, 1, … like Python's automatic numbering. `errors` lists
+ * what Python rejects and what the engine does not support, so the editor can say it before Run.
  *
  * @example
  * parseTemplateSlots('{name} from {country}, {name}!').slots // ['name', 'country']
  * parseTemplateSlots('{{literal}} {x}').slots                 // ['x']
  */
 export function parseTemplateSlots(template: string): TemplateSlots {
-  const slots: string[] = []
-  const errors: string[] = []
-  let fields = 0
-  let auto = 0
-  let sawAuto = false
-  let sawManual = false
-  let positional = false
-  let i = 0
-  while (i < template.length) {
-    const ch = template[i]
-    if (ch === '{') {
-      if (template[i + 1] === '{') {
-        i += 2
-        continue
-      }
-      const close = template.indexOf('}', i + 1)
-      const nextOpen = template.indexOf('{', i + 1)
-      if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
-        errors.push(`Unmatched "{" at position ${i + 1}: write "{{" for a literal brace.`)
-        i += 1
-        continue
-      }
-      const field = template.slice(i + 1, close)
-      const name = field.split(/[!:.[]/, 1)[0]!.trim()
-      fields++
-      let slot: string
-      if (name === '') {
-        sawAuto = true
-        positional = true
-        slot = String(auto++)
-      }
-      else {
-        if (/^\d+$/.test(name)) {
-          sawManual = true
-          positional = true
-        }
-        slot = name
-      }
-      if (!slots.includes(slot))
-        slots.push(slot)
-      i = close + 1
-      continue
-    }
-    if (ch === '}') {
-      if (template[i + 1] === '}') {
-        i += 2
-        continue
-      }
-      errors.push(`Unmatched "}" at position ${i + 1}: write "}}" for a literal brace.`)
-    }
-    i++
-  }
-  if (sawAuto && sawManual)
-    errors.push('Cannot mix "{}" and numbered "{0}" fields (Python\'s str.format refuses it).')
-  return { slots, fields, positional, errors }
+  const { keys, fields, positional, errors } = parseTemplate(template)
+  return { slots: keys, fields, positional, errors }
 }
 
 export interface ParsedLines<T> {
@@ -201,6 +151,9 @@ export function checkTemplate(
     errors.push('The template has no {slot}: add at least one, e.g. "{name}".')
   if (parsed.positional)
     errors.push('Use named slots such as {name}: positional "{}" slots cannot carry named values and baselines.')
+  const spaced = slots.filter(s => s !== s.trim())
+  if (spaced.length)
+    errors.push(`Remove the spaces in ${spaced.map(s => `{${s}}`).join(', ')}: Python's str.format looks up the name with its spaces.`)
   const missing = slots.filter(s => !Object.hasOwn(values, s))
   const extra = Object.keys(values).filter(k => !slots.includes(k))
   if (missing.length)

@@ -1,4 +1,6 @@
 export { ProductBaselines } from './product-baselines'
+export { formatTemplate, parseTemplate, pyRepr } from './template-format'
+export type { ParsedTemplate, TemplateField, TemplatePiece } from './template-format'
 export { TextTemplateInput } from './text-template-input'
 export type { TextTemplateInputOptions } from './text-template-input'
 export { TextTokenInput } from './text-token-input'

@@ -1,54 +1,14 @@
+import type { ParsedTemplate } from './template-format'
 import type { InterpretableInput, LlmTokenizer } from './tokenizer'
 import { AttributionError } from '../core/errors'
 import { ProductBaselines } from './product-baselines'
+import { formatTemplate, parseTemplate } from './template-format'
 
 export interface TextTemplateInputOptions {
   /** Strings for absent slots (default ""), or a ProductBaselines drawn on every forward row. */
   baselines?: Record<string, string> | string[] | ProductBaselines | null
   /** Feature groups: slots with the same id are one feature (Captum's `mask`). */
   mask?: Record<string, number> | number[] | null
-}
-
-type Piece = string | { key: string }
-
-/** Splits a Python `str.format` template into literal text and `{}` / `{0}` / `{name}` slots. */
-function parseTemplate(template: string): Piece[] {
-  const pieces: Piece[] = []
-  let text = ''
-  let auto = 0
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i]
-    if (c === '{' && template[i + 1] === '{') {
-      text += '{'
-      i++
-    }
-    else if (c === '}' && template[i + 1] === '}') {
-      text += '}'
-      i++
-    }
-    else if (c === '{') {
-      const end = template.indexOf('}', i)
-      if (end < 0)
-        throw new AttributionError('template', `The template has an unclosed "{" at character ${i}.`)
-      const name = template.slice(i + 1, end).trim()
-      if (name.includes('{'))
-        throw new AttributionError('template', `The template has a malformed placeholder at character ${i}.`)
-      if (text)
-        pieces.push(text)
-      text = ''
-      pieces.push({ key: name === '' ? String(auto++) : name })
-      i = end
-    }
-    else if (c === '}') {
-      throw new AttributionError('template', `The template has a single "}" at character ${i} (write "}}" for a literal brace).`)
-    }
-    else {
-      text += c
-    }
-  }
-  if (text)
-    pieces.push(text)
-  return pieces
 }
 
 /**
@@ -67,7 +27,7 @@ export class TextTemplateInput implements InterpretableInput {
   readonly nFeatures: number
   /** Group id of every value, [nValues]. */
   readonly groupOf: number[]
-  private readonly pieces: Piece[]
+  private readonly parsed: ParsedTemplate
   private readonly baselines: string[] | ProductBaselines
   /** False with ProductBaselines: the same mask renders differently on every call. */
   readonly deterministic: boolean
@@ -78,8 +38,13 @@ export class TextTemplateInput implements InterpretableInput {
     this.values = isList ? values.slice() : this.keys.map(k => values[k])
     if (this.values.length === 0)
       throw new AttributionError('empty-input', 'The template has no values to attribute.')
-    this.pieces = parseTemplate(template)
-    const used = new Set(this.pieces.flatMap(p => typeof p === 'string' ? [] : [p.key]))
+    this.parsed = parseTemplate(template)
+    if (this.parsed.errors.length)
+      throw new AttributionError('template', `The template does not parse: ${this.parsed.errors.join(' ')}`)
+    // Captum calls template.format(**values) for a dict, template.format(*values) for a list.
+    if (!isList && this.parsed.positional)
+      throw new AttributionError('template', 'The template has positional "{}" / "{0}" fields, which take a list of values, not named ones.')
+    const used = new Set(this.parsed.keys)
     const missing = [...used].filter(k => !this.keys.includes(k))
     const extra = this.keys.filter(k => !used.has(k))
     if (missing.length || extra.length) {
@@ -125,7 +90,7 @@ export class TextTemplateInput implements InterpretableInput {
 
   /** The text with value i replaced by `slot[i]`. */
   render(slot: string[]): string {
-    return this.pieces.map(p => typeof p === 'string' ? p : slot[this.keys.indexOf(p.key)]).join('')
+    return formatTemplate(this.parsed, key => slot[this.keys.indexOf(key)]!)
   }
 
   toModelIds(mask: Uint8Array): number[] {
@@ -147,11 +112,5 @@ export class TextTemplateInput implements InterpretableInput {
   /** Group attributions [rows][nFeatures] → per value [rows][nValues] (Captum's `format_attr`). */
   formatAttr(attr: number[][]): number[][] {
     return attr.map(row => this.groupOf.map(g => row[g]))
-  }
-
-  /** Restart a ProductBaselines stream (one call per trial). */
-  resetBaselines(seed: number): void {
-    if (this.baselines instanceof ProductBaselines)
-      this.baselines.reset(seed)
   }
 }

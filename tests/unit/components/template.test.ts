@@ -11,7 +11,7 @@ import {
 
 const T1 = '{name} from {country} applied for a job as a {job}. The hiring manager decided to'
 
-describe('parseTemplateSlots (Python str.format fields)', () => {
+describe('parseTemplateSlots (the engine\'s parser: Python str.format fields)', () => {
   it('lists named slots once, in order of first appearance', () => {
     expect(parseTemplateSlots(T1)).toEqual({ slots: ['name', 'country', 'job'], fields: 3, positional: false, errors: [] })
     const rep = parseTemplateSlots('{name} met {friend}; {name} smiled.')
@@ -21,7 +21,22 @@ describe('parseTemplateSlots (Python str.format fields)', () => {
 
   it('treats {{ and }} as literal braces and strips conversions / format specs', () => {
     expect(parseTemplateSlots('{{not}} a {slot} }}').slots).toEqual(['slot'])
-    expect(parseTemplateSlots('{a!r} {b:>10} {c.attr} {d[0]}').slots).toEqual(['a', 'b', 'c', 'd'])
+    const p = parseTemplateSlots('{a!r} {b:>10} {c.attr} {d[0]}')
+    expect(p.slots).toEqual(['a', 'b', 'c', 'd'])
+    // The engine renders !r and :>10 like Python; .attr and [0] on a string value it refuses, before Run.
+    expect(p.errors).toHaveLength(2)
+    expect(p.errors[0]).toMatch(/"\{c\.attr\}" at position 15: attribute and index access/)
+    expect(p.errors[1]).toMatch(/"\{d\[0\]\}" at position 24/)
+  })
+
+  it('takes field names verbatim, as Python looks them up', () => {
+    expect(parseTemplateSlots('{ name }').slots).toEqual([' name '])
+    expect(checkTemplate('{ name }', { name: 'x' }).errors[0]).toMatch(/Remove the spaces in \{ name \}/)
+  })
+
+  it('reports format specs and conversions Python rejects for a string', () => {
+    expect(parseTemplateSlots('{a:d}').errors[0]).toMatch(/Unknown format code 'd' for object of type 'str'/)
+    expect(parseTemplateSlots('{a!x}').errors[0]).toMatch(/unknown conversion "!x"/)
   })
 
   it('numbers positional fields like Python and refuses mixing', () => {
