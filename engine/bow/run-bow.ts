@@ -22,6 +22,7 @@ import type { RunControl } from '../core/types'
 import type { DeepLiftModel, GradientResult } from '../methods'
 import type { PerturbFunc } from '../metrics'
 import type { TfBackendName } from '../models/tf-backend'
+import type { IgPath } from './ig-path'
 import type { AlignmentEntry } from './preprocess'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { Rng } from '../core/rng'
@@ -42,6 +43,7 @@ import {
 } from '../methods'
 import { gaussianPerturbation, infidelity, sensitivityMax } from '../metrics'
 import { BowModel } from '../models/bow-model'
+import { igPath } from './ig-path'
 import { preprocessBow } from './preprocess'
 
 const modelCache = new Map<string, Promise<BowModel>>()
@@ -281,7 +283,7 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
   if (scores.some(v => !Number.isFinite(v)))
     throw new AttributionError('backend', 'The attribution produced a non-finite score.')
 
-  const res: BowResponse = {
+  const res: BowResponse & { igPath?: IgPath } = {
     kind: 'bow',
     words: input.words,
     scores,
@@ -290,6 +292,12 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
     convergenceDelta,
     alignment: input.alignment,
     stats: { forwardCalls: 0, rows: 0, ms: 0, tokens: input.tokens.length, backend: model.backend },
+  }
+
+  // `options.igPath: true` (IG only): the path point by point, for the IG explorable.
+  if (request.method === 'IntegratedGradients' && o.igPath === true) {
+    const { nSteps, method } = igOptions(o)
+    res.igPath = await igPath(grad, forward, x, presentIndices, nSteps, method)
   }
 
   const metrics = new Set((request.metrics ?? []).map(m => m.toLowerCase().replace(/_/g, '')))
