@@ -16,11 +16,13 @@
  */
 import type { AttributionRequest, GradientMethodName, LlmResponse } from '../api'
 import type { RunControl } from '../core/types'
+import type { LayerGradientFn, LayerPath } from '../methods/layer-attribution'
 import type { LlmModelSource } from './run-llm'
-import { yieldToEventLoop } from '../core/batching'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { approximationParameters } from '../core/quadrature'
-import { Rng } from '../core/rng'
+import { LayerGradientShap } from '../methods/layer-gradient-shap'
+import { LayerGradientXActivation } from '../methods/layer-gradient-x-activation'
+import { LayerIntegratedGradients } from '../methods/layer-integrated-gradients'
 import { getCausalLm } from './run-llm'
 
 export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
@@ -114,19 +116,12 @@ export function estimateGradientBytes(dims: GradientModelDims, rows: number, seq
   return 4 * rows * perRow
 }
 
-/** One batch row: which target token it explains and where on the path it sits. */
-interface Row {
-  k: number
-  alpha: number
-  /** Quadrature / averaging weight of this row's gradient. */
-  weight: number
-  /** Rows only used for the convergence delta: F at alpha 0 or 1, weight 0. */
-  deltaOnly?: boolean
-}
-
 /**
  * Captum's `LLMGradientAttribution(attr_method, tokenizer)` for a layer method on the token
- * embeddings.
+ * embeddings: a thin adapter from the layer methods of `engine/methods/` (which plan the
+ * path rows and combine the gradients) to the causal LM. Path k is target token k: the
+ * prompt's embeddings [P, E] between the baseline's and the input's, followed by the fixed
+ * embeddings of target[:k]; F_k is the log-prob (or prob) of target_k at position P−1+k.
  *
  * @example
  * const lig = new LLMGradientAttribution('LayerIntegratedGradients', model)
@@ -137,23 +132,6 @@ export class LLMGradientAttribution {
   constructor(readonly methodName: LlmGradientMethodName, private readonly model: EmbeddingGradientModel) {
     if (!LLM_GRADIENT_METHODS.includes(methodName))
       throw new AttributionError('bad-request', `${methodName} is not an LLM gradient method (${LLM_GRADIENT_METHODS.join(', ')}).`)
-  }
-
-  /** The path rows of one target token, in Captum's step order. */
-  private rowsFor(k: number, options: LlmGradientOptions, rng: Rng | null): Row[] {
-    if (this.methodName === 'LayerGradientXActivation')
-      return [{ k, alpha: 1, weight: 1 }]
-    if (this.methodName === 'LayerGradientShap') {
-      const n = options.nSamples ?? 5
-      // GradientShap: alpha ~ U(0, 1) per sample, gradients averaged (SmoothGrad mean).
-      return Array.from({ length: n }, () => ({ k, alpha: rng!.uniform(), weight: 1 / n }))
-    }
-    const { alphas, weights } = approximationParameters(options.method ?? 'gausslegendre', options.nSteps ?? 50)
-    // Captum multiplies float32 gradients by the step sizes cast to float32.
-    const rows: Row[] = alphas.map((a, i) => ({ k, alpha: a, weight: Math.fround(weights[i]) }))
-    if (options.returnConvergenceDelta)
-      rows.push({ k, alpha: 0, weight: 0, deltaOnly: true }, { k, alpha: 1, weight: 0, deltaOnly: true })
-    return rows
   }
 
   /**
@@ -173,106 +151,66 @@ export class LLMGradientAttribution {
       throw new AttributionError('empty-input', 'The target is empty.')
     if (inp.featurePositions.length === 0)
       throw new AttributionError('empty-input', 'The prompt has no tokens to attribute (all are skipped).')
-    if ((options.stdevs ?? 0) !== 0)
-      throw new AttributionError('unsupported', 'LayerGradientShap with stdevs > 0 is not supported: Captum would add the noise to the integer token ids.')
-    if (options.nSamples !== undefined && (!Number.isInteger(options.nSamples) || options.nSamples < 1))
-      throw new AttributionError('bad-request', `nSamples must be a positive integer (got ${options.nSamples}).`)
     if (options.internalBatchSize !== undefined && (!Number.isInteger(options.internalBatchSize) || options.internalBatchSize < 1))
       throw new AttributionError('bad-request', `internalBatchSize must be a positive integer (got ${options.internalBatchSize}).`)
     // The last target token is predicted from prompt + target[:-1].
     const L = P + T - 1
     if (L > nPositions)
       throw new AttributionError('too-long', `Prompt + target is ${P + T} tokens; the model reads at most ${nPositions} (+1 predicted).`)
-
-    // Plan every row first, so the memory check happens before any tensor exists.
-    const rng = this.methodName === 'LayerGradientShap' ? new Rng(options.seed ?? 0) : null
-    const rows: Row[] = []
-    for (let k = 0; k < T; k++) rows.push(...this.rowsFor(k, options, rng))
+    // The memory check happens before any model call: a pass holds at most `fit` rows.
     const budget = options.memoryBudgetBytes ?? DEFAULT_GRADIENT_MEMORY_BYTES
     const perRow = estimateGradientBytes(this.model.config, 1, L)
     const fit = Math.floor(budget / perRow)
     if (fit < 1)
       throw new AttributionError('too-long', `Prompt + target (${P + T} tokens) needs about ${(perRow / 2 ** 20).toFixed(0)} MiB per gradient row, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget: shorten the prompt or the target.`)
-    const perPass = Math.min(options.internalBatchSize ?? Infinity, fit, rows.length)
+    const internalBatchSize = Math.min(options.internalBatchSize ?? Infinity, fit)
+    if (this.methodName === 'LayerIntegratedGradients')
+      approximationParameters(options.method ?? 'gausslegendre', options.nSteps ?? 50) // a bad rule is a bad request before any work
 
-    // Layer activations of the input and the baseline: [L, E] each. The target positions
-    // are the real target tokens in both, so x − x′ is 0 there (Captum cuts them off).
+    // Token-embedding layer outputs of the input and the baseline: [L, E] each. The target
+    // positions hold the real target tokens in both, so only the prompt is a path.
     const seqIds = [...inp.ids, ...targetIds.slice(0, -1)]
     const baseIds = seqIds.slice()
     for (const p of inp.featurePositions) baseIds[p] = inp.baselineId
     const x = await this.model.embed(seqIds)
     const xb = this.methodName === 'LayerGradientXActivation' ? x : await this.model.embed(baseIds)
-    const diff = new Float32Array(P * E) // [P, E] (x − x′), float32 as in torch
-    for (let i = 0; i < P * E; i++) diff[i] = Math.fround(x[i] - xb[i])
-    // LayerGradientXActivation multiplies by the activation itself, not by x − x′.
-    const factor = this.methodName === 'LayerGradientXActivation' ? x.subarray(0, P * E) : diff
-
-    // Σ_rows weight · grad, per target token: [T, P, E] in float64.
-    const acc = new Float64Array(T * P * E)
-    const fAt0 = new Float64Array(T)
-    const fAt1 = new Float64Array(T)
+    const paths: LayerPath[] = targetIds.map(() => ({ input: x.subarray(0, P * E), baseline: xb.subarray(0, P * E), dim: E }))
     const prob = options.attrTarget === 'prob'
-    let passes = 0
     let tokens = 0
-    control.onProgress?.({ done: 0, total: rows.length, phase: this.methodName })
-    for (let start = 0; start < rows.length; start += perPass) {
-      // Let queued messages (a Cancel from the slide) and timers run between passes.
-      await yieldToEventLoop()
-      throwIfAborted(control.signal)
-      const chunk = rows.slice(start, start + perPass)
-      // Rows are k-major, so a pass only needs the prefix up to its largest k: row k reads
-      // position P−1+k and, the model being causal, never sees what follows it.
-      const seqLen = P + Math.max(...chunk.map(r => r.k))
-      const embeds = new Float32Array(chunk.length * seqLen * E) // [rows, seqLen, E]
-      chunk.forEach((r, i) => {
+    const gradient: LayerGradientFn = async (rows) => {
+      // Paths are target tokens in order, so a pass only needs the prefix up to its largest
+      // k: row k reads position P−1+k and, the model being causal, never sees what follows.
+      const seqLen = P + Math.max(...rows.map(r => r.path))
+      const embeds = new Float32Array(rows.length * seqLen * E) // [rows, seqLen, E]
+      rows.forEach((r, i) => {
         const o = i * seqLen * E
         for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + r.alpha * (x[j] - xb[j])
         embeds.set(x.subarray(P * E, seqLen * E), o + P * E)
       })
-      const { logProbs, grads } = await this.model.logProbGrads(
-        embeds,
-        chunk.length,
-        seqLen,
-        chunk.map(r => P - 1 + r.k),
-        chunk.map(r => targetIds[r.k]),
-        P,
-      )
-      passes++
-      tokens += chunk.length * seqLen
-      chunk.forEach((r, i) => {
-        // d exp(F)/dx = exp(F) · dF/dx for attrTarget 'prob'.
-        const f = prob ? Math.exp(logProbs[i]) : logProbs[i]
-        if (r.deltaOnly) {
-          if (r.alpha === 0)
-            fAt0[r.k] = f
-          else fAt1[r.k] = f
-          return
-        }
-        const w = prob ? r.weight * f : r.weight
-        const g = grads.subarray(i * P * E, (i + 1) * P * E)
-        const a = acc.subarray(r.k * P * E, (r.k + 1) * P * E)
-        for (let j = 0; j < P * E; j++) a[j] += w * g[j]
-      })
-      control.onProgress?.({ done: Math.min(start + perPass, rows.length), total: rows.length, phase: this.methodName })
+      const { logProbs, grads } = await this.model.logProbGrads(embeds, rows.length, seqLen, rows.map(r => P - 1 + r.path), rows.map(r => targetIds[r.path]), P)
+      tokens += rows.length * seqLen
+      // attrTarget 'prob': F = exp(log p), dF/dx = exp(log p) · d log p/dx.
+      const outputs = Array.from(logProbs, f => prob ? Math.exp(f) : f)
+      return {
+        outputs,
+        grads: rows.map((_, i) => {
+          const g = grads.subarray(i * P * E, (i + 1) * P * E)
+          return prob ? g.map(v => v * outputs[i]) : g
+        }),
+      }
     }
+    const res = this.methodName === 'LayerIntegratedGradients'
+      ? await new LayerIntegratedGradients(gradient).attribute(paths, { nSteps: options.nSteps, method: options.method, internalBatchSize, returnConvergenceDelta: options.returnConvergenceDelta }, control)
+      : this.methodName === 'LayerGradientShap'
+        ? await new LayerGradientShap(gradient).attribute(paths, { nSamples: options.nSamples, stdevs: options.stdevs, seed: options.seed, internalBatchSize }, control)
+        : await new LayerGradientXActivation(gradient).attribute(paths, { internalBatchSize }, control)
 
-    // tokenAttr[k][feature] = Σ_e factor[p, e] · acc[k, p, e]; the sum over e is Captum's
-    // `attr.sum(-1)`; skipped tokens are then dropped (Captum's itp_mask).
-    const tokenAttr: number[][] = []
-    for (let k = 0; k < T; k++) {
-      tokenAttr.push(inp.featurePositions.map((p) => {
-        let s = 0
-        const o = (k * P + p) * E
-        for (let e = 0; e < E; e++) s += factor[p * E + e] * acc[o + e]
-        return s
-      }))
-    }
+    // tokenAttr[k][feature]: skipped tokens are dropped (Captum's itp_mask).
+    const tokenAttr = res.attributions.map(row => inp.featurePositions.map(p => row[p]))
     const seqAttr = inp.featurePositions.map((_, j) => tokenAttr.reduce((s, row) => s + row[j], 0))
-    if (!seqAttr.every(Number.isFinite))
-      throw new AttributionError('backend', 'The gradients came back non-finite (NaN or ±∞): the model weights or the backend are broken.')
-    const result: LlmGradientResult = { seqAttr, tokenAttr, passes, rows: rows.length, tokens }
-    if (this.methodName === 'LayerIntegratedGradients' && options.returnConvergenceDelta)
-      result.convergenceDelta = tokenAttr.map((row, k) => row.reduce((s, v) => s + v, 0) - (fAt1[k] - fAt0[k]))
+    const result: LlmGradientResult = { seqAttr, tokenAttr, passes: res.passes, rows: res.rows, tokens }
+    if (res.convergenceDelta)
+      result.convergenceDelta = res.convergenceDelta
     return result
   }
 }

@@ -7,6 +7,8 @@ import {
   GradientShap,
   InputXGradient,
   IntegratedGradients,
+  LayerGradientShap,
+  LayerGradientXActivation,
   LayerIntegratedGradients,
   NoiseTunnel,
   Saliency,
@@ -205,49 +207,86 @@ describe('method NoiseTunnel', () => {
   })
 })
 
-describe('method LayerIntegratedGradients', () => {
-  // F(h) = hᵀAh on a layer of 1 position × 5 dims, or on 2 positions folded from 10 dims.
-  const layerQuad: LayerGradientFn = async (rows, _paths) => ({
-    outputs: rows.map(h => dot(h.subarray(0, 5), Ax(h.subarray(0, 5))) + (h.length > 5 ? dot(h.subarray(5), Ax(h.subarray(5))) : 0)),
-    grads: rows.map((h) => {
-      const g = new Float64Array(h.length)
-      for (let q = 0; q < h.length / 5; q++) Ax(h.subarray(5 * q, 5 * q + 5)).forEach((t, e) => (g[5 * q + e] = 2 * t))
-      return g
-    }),
-  })
+describe('the layer methods (LayerIntegratedGradients, LayerGradientXActivation, LayerGradientShap)', () => {
+  // F(h) = Σ_positions hᵀAh on a layer of 5-wide positions; the method gives each row's
+  // path and alpha, the point is a′ + α (a − a′), as an LLM adapter builds it.
+  const seen: number[][] = []
+  const layerQuad: LayerGradientFn = async (rows, paths) => {
+    seen.push(rows.map(r => r.path))
+    const points = rows.map(({ path, alpha }) => {
+      const { input, baseline } = paths[path]!
+      return Float64Array.from(input, (v, e) => baseline[e]! + alpha * (v - baseline[e]!))
+    })
+    return {
+      outputs: points.map((h) => {
+        let f = 0
+        for (let q = 0; q < h.length / 5; q++) f += dot(h.subarray(5 * q, 5 * q + 5), Ax(h.subarray(5 * q, 5 * q + 5)))
+        return f
+      }),
+      grads: points.map((h) => {
+        const g = new Float64Array(h.length)
+        for (let q = 0; q < h.length / 5; q++) Ax(h.subarray(5 * q, 5 * q + 5)).forEach((t, e) => (g[5 * q + e] = 2 * t))
+        return g
+      }),
+    }
+  }
+  const f32 = (a: ArrayLike<number>) => Float32Array.from(a)
+  const x32 = f32(x)
+  const base = f32([0.2, 0, -0.1, 0, 0.3])
+  const F = (h: ArrayLike<number>) => dot(Float64Array.from(h), Ax(Float64Array.from(h)))
 
-  it('equals IG on the activation, summed per position', async () => {
-    const base = Float64Array.of(0.2, 0, -0.1, 0, 0.3)
-    const ig = await new IntegratedGradients(quadGrad()).attribute({ inputs: x, baselines: base, nSteps: 25 })
-    const lig = await new LayerIntegratedGradients(layerQuad).attribute({ paths: [{ input: x, baseline: base, dim: 5 }], nSteps: 25 })
-    expect(maxAbsDiff(lig.elementAttributions[0]!, ig.attributions)).toBeLessThan(1e-12)
-    expect(lig.attributions[0]![0]).toBeCloseTo(ig.attributions.reduce((s, v) => s + v, 0), 12)
+  it('layerIntegratedGradients equals IG on the activation, summed per position, and is complete', async () => {
+    const ig = await new IntegratedGradients(quadGrad()).attribute({ inputs: Float64Array.from(x32), baselines: Float64Array.from(base), nSteps: 25 })
+    const lig = await new LayerIntegratedGradients(layerQuad).attribute([{ input: x32, baseline: base, dim: 5 }], { nSteps: 25, returnConvergenceDelta: true })
+    expect(lig.attributions[0]![0]).toBeCloseTo(ig.attributions.reduce((s, v) => s + v, 0), 6)
+    // Gauss–Legendre with 25 points integrates the linear gradient of a quadratic exactly.
+    expect(Math.abs(lig.convergenceDelta![0]!)).toBeLessThan(1e-6)
+    expect(lig.attributions[0]![0]).toBeCloseTo(F(x32) - F(base), 6)
     // Two positions: per-position sums.
-    const h = Float64Array.from([...x, ...base])
-    const two = await new LayerIntegratedGradients(layerQuad).attribute({ paths: [{ input: h, baseline: new Float64Array(10), dim: 5 }], nSteps: 25 })
+    const two = await new LayerIntegratedGradients(layerQuad).attribute([{ input: f32([...x32, ...base]), baseline: new Float32Array(10), dim: 5 }], { nSteps: 25 })
     expect(two.attributions[0]).toHaveLength(2)
-    expect(two.attributions[0]![0]).toBeCloseTo(x.reduce((s, v, e) => s + v * Ax(x)[e]!, 0), 6)
+    expect(two.attributions[0]![0]).toBeCloseTo(F(x32), 5)
+    expect(two.attributions[0]![1]).toBeCloseTo(F(base), 5)
   })
 
   it('folds several paths (target tokens) into batched calls without changing a bit', async () => {
     const paths = [
-      { input: x, baseline: new Float64Array(5), dim: 5 },
-      { input: Float64Array.from([...x, ...x]), baseline: Float64Array.from([...new Float64Array(5), ...x]), dim: 5 },
+      { input: x32, baseline: new Float32Array(5), dim: 5 },
+      { input: f32([...x32, ...x32]), baseline: f32([...new Float32Array(5), ...x32]), dim: 5 },
     ]
-    const seen: number[][] = []
-    const spy: LayerGradientFn = async (rows, p) => {
-      seen.push(p)
-      return layerQuad(rows, p)
-    }
-    const all = await new LayerIntegratedGradients(spy).attribute({ paths, nSteps: 25 })
-    expect(seen).toHaveLength(1)
-    expect(seen[0]).toEqual([...Array.from({ length: 25 }, () => 0), ...Array.from({ length: 25 }, () => 1)])
-    const chunked = await new LayerIntegratedGradients(layerQuad).attribute({ paths, nSteps: 25, internalBatchSize: 7 })
+    seen.length = 0
+    const all = await new LayerIntegratedGradients(layerQuad).attribute(paths, { nSteps: 25 })
+    expect(seen).toEqual([[...Array.from({ length: 25 }, () => 0), ...Array.from({ length: 25 }, () => 1)]])
+    const progress: number[] = []
+    const chunked = await new LayerIntegratedGradients(layerQuad).attribute(paths, { nSteps: 25, internalBatchSize: 7 }, { onProgress: p => progress.push(p.done) })
     expect(chunked.attributions).toEqual(all.attributions)
-    expect(chunked.forwardCalls).toBe(Math.ceil(50 / 7))
-    const single = await new LayerIntegratedGradients(layerQuad).attribute({ paths: [paths[1]!], nSteps: 25 })
+    expect(chunked.passes).toBe(Math.ceil(50 / 7))
+    expect(progress[0]).toBe(0)
+    expect(progress.at(-1)).toBe(50)
+    const single = await new LayerIntegratedGradients(layerQuad).attribute([paths[1]!], { nSteps: 25 })
     expect(single.attributions[0]).toEqual(all.attributions[1])
     // Positions where input = baseline get exactly 0 (Captum's target positions).
     expect(all.attributions[1]![1]).toBe(0)
+  })
+
+  it('layerGradientXActivation is Σ a·∂F/∂a: 2·F(a) per position for a quadratic form, one row per path', async () => {
+    seen.length = 0
+    const res = await new LayerGradientXActivation(layerQuad).attribute([{ input: x32, baseline: x32, dim: 5 }, { input: base, baseline: base, dim: 5 }])
+    expect(seen).toEqual([[0, 1]])
+    expect(res.attributions[0]![0]).toBeCloseTo(2 * F(x32), 6)
+    expect(res.attributions[1]![0]).toBeCloseTo(2 * F(base), 6)
+  })
+
+  it('layerGradientShap is seeded, and its mean over random alphas converges to LayerIntegratedGradients', async () => {
+    const path = [{ input: x32, baseline: base, dim: 5 }]
+    const ig = (await new LayerIntegratedGradients(layerQuad).attribute(path, { nSteps: 25 })).attributions[0]![0]!
+    const shap = (nSamples: number, seed: number) => new LayerGradientShap(layerQuad).attribute(path, { nSamples, seed })
+    const a = await shap(400, 1)
+    expect((await shap(400, 1)).attributions).toEqual(a.attributions)
+    expect((await shap(400, 2)).attributions).not.toEqual(a.attributions)
+    const err = async (n: number) => Math.abs((await shap(n, 1)).attributions[0]![0]! - ig)
+    expect(await err(400)).toBeLessThan(0.05 * Math.abs(ig))
+    expect(await err(400)).toBeLessThan(await err(2))
+    await expect(new LayerGradientShap(layerQuad).attribute(path, { stdevs: 0.1 })).rejects.toMatchObject({ code: 'unsupported' })
   })
 })
