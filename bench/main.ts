@@ -9,7 +9,7 @@
  * pass ends (then this page terminates the worker; the client cannot).
  */
 import type { FromWorker, ToWorker } from '../engine/worker-protocol'
-import type { AdapterInfo, BenchOutcome, BenchPageApi, BenchRunSpec, PageInfo } from './protocol'
+import type { AdapterInfo, BenchOutcome, BenchPageApi, BenchRunSpec, MemoryReport, PageInfo } from './protocol'
 import { deckConfig } from '../components/demo/engine-client'
 
 interface Active {
@@ -139,6 +139,18 @@ async function info(): Promise<PageInfo> {
   }
 }
 
-const api: BenchPageApi = { info, run }
+interface UaMemory { bytes: number, breakdown: Array<{ bytes: number, attribution: Array<{ scope?: string }> }> }
+
+/** The page's memory as Chromium measures it: the worker's share holds the ORT session (its wasm heap and the weights). */
+async function memory(): Promise<MemoryReport | null> {
+  const measure = (performance as { measureUserAgentSpecificMemory?: () => Promise<UaMemory> }).measureUserAgentSpecificMemory
+  if (!measure || !globalThis.crossOriginIsolated)
+    return null
+  const m = await measure.call(performance)
+  const workerBytes = m.breakdown.filter(b => b.attribution.some(a => a.scope === 'DedicatedWorkerGlobalScope')).reduce((s, b) => s + b.bytes, 0)
+  return { totalBytes: m.bytes, workerBytes }
+}
+
+const api: BenchPageApi = { info, run, memory }
 ;(globalThis as { bench?: BenchPageApi }).bench = api
 document.body.dataset.ready = 'true'

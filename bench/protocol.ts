@@ -41,8 +41,18 @@ export type BenchOutcome
     | { kind: 'cancelled', afterMs: number, done: number, total: number, terminated: boolean }
     | { kind: 'error', code: string, message: string }
 
+/**
+ * `performance.measureUserAgentSpecificMemory()` (cross-origin isolated pages only), split
+ * into the engine worker and the rest; null where the browser does not offer it.
+ */
+export interface MemoryReport {
+  totalBytes: number
+  workerBytes: number
+}
+
 /** `window.bench` on the bench page. */
 export interface BenchPageApi {
   info: () => Promise<PageInfo>
   run: (spec: BenchRunSpec) => Promise<BenchOutcome>
+  memory: () => Promise<MemoryReport | null>
 }

@@ -15,8 +15,10 @@
  * - Default models: tiny, and distil when fixtures/distil-gpt2 exists. WebGPU runs only on
  *   the models of `--webgpu-models` (default tiny): Chromium's adapter here is SwiftShader,
  *   WebGPU on the CPU, far slower than WASM. On such a software adapter WebGPU runs, by
- *   default, FeatureAblation (ORT's WebGPU path) and LayerIntegratedGradients (tfjs's
- *   WebGPU path) only; `--webgpu-methods all` runs every method.
+ *   default, FeatureAblation (the score path) and LayerIntegratedGradients (the gradient
+ *   path of the same ONNX Runtime session) only; `--webgpu-methods all` runs every method.
+ * - After a model's methods, prints the engine worker's memory
+ *   (`performance.measureUserAgentSpecificMemory`).
  * - Every run is cancelled (the engine's cancel message) after `--limit-s` seconds
  *   (default 300); its row then says how far it got. If the engine does not stop within
  *   `--grace-s` (default 30) the page terminates the worker.
@@ -53,7 +55,7 @@ const webgpuModels = list(arg('webgpu-models')) ?? ['tiny']
 /** Method names (Captum's class names) to run; 'all' or absent: every one of BENCH_METHODS. */
 const methodsArg = list(arg('methods'))
 const webgpuMethodsArg = list(arg('webgpu-methods'))
-/** Software WebGPU: one method per WebGPU code path (ORT's and tfjs's) unless told otherwise. */
+/** Software WebGPU: one method per path of the attribution graph (score, gradient) unless told otherwise. */
 const SOFTWARE_WEBGPU_METHODS: MethodName[] = ['FeatureAblation', 'LayerIntegratedGradients']
 
 /** Short names on the command line → fixture folders (served as /models/<folder name>/). */
@@ -213,6 +215,11 @@ async function runGroup(browser: Browser, origin: string, group: Group, adapter:
     if (outcome.kind === 'cancelled' && outcome.terminated)
       await warmUp()
   }
+  // The worker after every method ran: one session of the model (issue: one copy of the weights).
+  const mem = await page.evaluate(() => (globalThis as unknown as { bench: BenchPageApi }).bench.memory())
+  memoryLines.push(mem
+    ? `- ${group.model} ${group.backend}: engine worker ${(mem.workerBytes / 2 ** 20).toFixed(0)} MiB, page total ${(mem.totalBytes / 2 ** 20).toFixed(0)} MiB (performance.measureUserAgentSpecificMemory, after all its methods ran)`
+    : `- ${group.model} ${group.backend}: performance.measureUserAgentSpecificMemory is not available (needs a cross-origin isolated page)`)
   if (watch.external.length)
     console.error(`${tag}: requests that left localhost (should be none): ${watch.external.slice(0, 5).join(', ')}`)
   if (watch.consoleErrors.length)
@@ -220,6 +227,9 @@ async function runGroup(browser: Browser, origin: string, group: Group, adapter:
   await page.close()
   return rows
 }
+
+/** One line per group: the engine worker's memory once its methods ran. */
+const memoryLines: string[] = []
 
 function tableRows(rows: Row[]): Array<Record<string, string | number>> {
   return rows.map((r) => {
@@ -243,7 +253,7 @@ function tableRows(rows: Row[]): Array<Record<string, string | number>> {
 function header(version: string, info: PageInfo) {
   const a = info.adapter
   console.log(`# explain-llm-live browser bench — Chromium ${version} (headless, ${chromiumPath}), Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg()[0]!.toFixed(1)} at start\n`)
-  console.log(`- page: navigator.hardwareConcurrency = ${info.hardwareConcurrency}, crossOriginIsolated = ${info.crossOriginIsolated} (scripts/serve.mjs sends COOP/COEP unless COI=0: isolated pages run ONNX Runtime Web on every core; tfjs-wasm stays on one thread)`)
+  console.log(`- page: navigator.hardwareConcurrency = ${info.hardwareConcurrency}, crossOriginIsolated = ${info.crossOriginIsolated} (scripts/serve.mjs sends COOP/COEP unless COI=0: isolated pages run ONNX Runtime Web on every core; the BoW classifier's tfjs-wasm stays on one thread)`)
   console.log(`- WebGPU adapter: ${a ? `vendor "${a.vendor}", architecture "${a.architecture}", device "${a.device}", description "${a.description}", fallback adapter: ${a.isFallbackAdapter ?? 'not reported'}` : 'none (navigator.gpu.requestAdapter() returned null)'}`)
   console.log(`- user agent: ${info.userAgent}\n`)
 }
@@ -281,7 +291,7 @@ async function main() {
   const origin = `http://127.0.0.1:${port}`
   // --enable-unsafe-webgpu: without it headless Chromium offers no adapter at all. The
   // WASM rows do not use it (`?webgpu=off`), exactly like the deck's fallback.
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, '--enable-unsafe-webgpu'] })
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, '--enable-unsafe-webgpu', '--enable-blink-features=ForceEagerMeasureMemory'] })
   const t0 = performance.now()
   try {
     const probe = await browser.newPage()
@@ -321,8 +331,9 @@ async function main() {
       rows.push(...await runGroup(browser, origin, group, info.adapter))
 
     console.log(`## LLMAttribution in Chromium, Palm Coast prompt (16 tokens) → 8 target tokens, through the deck's engine worker (median of ${repeats}; distil: of ${Math.max(1, Math.min(repeats, 2))}; limit ${limitS} s a run)\n`)
-    console.log('forward calls = model invocations (ORT / tfjs forward passes); rows = sequences scored; tokens = tokens pushed through the model (engine counters, response `stats`). wall ms = performance.now() in the page around the worker round trip; engine ms = the engine\'s own timer (`stats.ms`). Every model was warmed up first (untimed).\n')
+    console.log('forward calls = model invocations (ONNX Runtime runs of the attribution graph); rows = sequences scored; tokens = tokens pushed through the model (engine counters, response `stats`). wall ms = performance.now() in the page around the worker round trip; engine ms = the engine\'s own timer (`stats.ms`). Every model was warmed up first (untimed).\n')
     console.log(markdownTable(tableRows(rows)))
+    console.log(`Memory:\n${memoryLines.join('\n')}\n`)
     if (rows.some(r => r.backend.includes('software')))
       console.log('The webgpu rows ran on a software adapter (WebGPU implemented on the CPU): they time the WebGPU code path, not a GPU.\n')
     console.log(`(browser bench took ${((performance.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(1)} at the end)`)
