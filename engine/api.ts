@@ -73,6 +73,11 @@ export interface RunStats {
   backend?: string
   /** WASM threads the runtime was allowed (1 unless the page is cross-origin isolated). */
   threads?: number
+  /**
+   * LLM runs: 'attribution-graph' (one ONNX Runtime session, scores in-graph) or the
+   * fallback 'full-logits' (transformers.js's logits; a model without `model.safetensors`).
+   */
+  scorer?: 'attribution-graph' | 'full-logits'
 }
 
 export interface LlmResponse {

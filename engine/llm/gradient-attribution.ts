@@ -301,6 +301,6 @@ export async function runLlmGradientRequest(request: AttributionRequest, modelSo
     seqAttr: res.seqAttr,
     tokenAttr: res.tokenAttr,
     targetIds,
-    stats: { forwardCalls: res.passes, rows: res.rows, ms: Date.now() - t0, tokens: res.tokens, backend: model.device },
+    stats: { forwardCalls: res.passes, rows: res.rows, ms: Date.now() - t0, tokens: res.tokens, backend: model.device, scorer: 'attribution-graph' },
   }
 }

@@ -106,6 +106,7 @@ export async function runLlmRequest(request: AttributionRequest, modelSource: Ll
       tokens: lm.stats.tokens - before.tokens,
       ms: Date.now() - t0,
       backend: lm.device,
+      scorer: lm.scorer,
     },
   }
 }
