@@ -104,7 +104,8 @@ export const DEMOS: Record<string, DemoSpec> = {
   'llm-layer-gshap': { kind: 'llm', method: 'LayerGradientShap', options: { nSamples: 5, stdevs: 0, seed: 0 }, ...palm },
   'bow-intro': { kind: 'bow', method: 'Saliency', text: 'I love this game!' },
   'bow-saliency': { kind: 'bow', method: 'Saliency', text: BOW_MIXED, methods: ['Saliency', 'InputXGradient'] },
-  'bow-ig': { kind: 'bow', method: 'IntegratedGradients', options: { nSteps: 50 }, text: BOW_MIXED },
+  // igPath: the path point by point for the IG explorable (the attribution is IG's as always).
+  'bow-ig': { kind: 'bow', method: 'IntegratedGradients', options: { nSteps: 50, igPath: true }, text: BOW_MIXED },
   'bow-saturation': { kind: 'bow', method: 'InputXGradient', text: BOW_SATURATED, methods: ['InputXGradient', 'Saliency'] },
   'bow-deeplift-rescale': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'rescale' }, text: BOW_MIXED },
   'bow-deeplift-captum': { kind: 'bow', method: 'DeepLift', options: { deepLiftVariant: 'captum' }, text: BOW_MIXED },

@@ -78,7 +78,7 @@ function stableValue(v: number | null | undefined, significant = 3) {
 const present = (xs: Array<string | null>) => xs.filter((x): x is string => x !== null)
 
 /** The strings a demo's page must show, as its component formats them. */
-function expectedStrings(demo: string, responses: AttributionResponse[]): string[] {
+function expectedStrings(demo: string, responses: AttributionResponse[], barsOnly: Set<string>): string[] {
   const llm = demo === 'faithfulness' || DEMOS[demo]?.kind === 'llm'
   tol = llm ? v => 1e-5 + 1e-5 * Math.abs(v) : v => 1e-7 + 1e-6 * Math.abs(v)
   if (demo === 'compare-bow') {
@@ -110,7 +110,7 @@ function expectedStrings(demo: string, responses: AttributionResponse[]): string
   // and SeqAttrBars' label of every bar.
   const l = r as LlmResponse
   const out: Array<string | null> = []
-  const heatmap = !['llm-svs-seed0', 'llm-svs-seed1', 'llm-layer-ig', 'llm-fa-vs-ig'].includes(demo)
+  const heatmap = !barsOnly.has(demo)
   if (heatmap && l.tokenAttr) {
     const scale = maxAbs(l.tokenAttr)
     out.push(stable(scale, chooseDecimals(scale)), stable(-scale, chooseDecimals(scale)))
@@ -149,7 +149,7 @@ test.describe('npm run export: the whole deck', () => {
   // One test (soft checks): the export takes minutes and must run once.
   test('one page per slide; every demo page prints the CLI\'s numbers; no spinner', async () => {
     test.setTimeout(25 * 60_000)
-    const { slideOf, total } = await demoSlides()
+    const { slideOf, total, barsOnly } = await demoSlides()
     // The CLI's numbers for every default request shown in the deck (one process),
     // computed while the export runs.
     const wanted = allDefaultRequests({ bow: 'bow', llm: LLM }).filter(({ id }) => slideOf.has(id.split('#')[0]!))
@@ -196,7 +196,7 @@ test.describe('npm run export: the whole deck', () => {
     })
     const missing: string[] = []
     for (const [demo, slide] of slideOf) {
-      const want = expectedStrings(demo, responsesOf.get(demo) ?? [])
+      const want = expectedStrings(demo, responsesOf.get(demo) ?? [], barsOnly)
       // Not vacuous: every demo has numbers to find.
       expect.soft(want.length, `${demo}: nothing to check`).toBeGreaterThan(0)
       const have = numbersOf(pages[slide - 1]!)

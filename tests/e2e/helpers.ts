@@ -52,14 +52,19 @@ export async function settle(page: Page, demo: string, timeout = 180_000): Promi
 }
 
 /** Demo ids by slide number, read from slides.md with Slidev's own parser. */
-export async function demoSlides(): Promise<{ total: number, slideOf: Map<string, number> }> {
+export async function demoSlides(): Promise<{ total: number, slideOf: Map<string, number>, barsOnly: Set<string> }> {
   const { parse } = await import('@slidev/parser')
   const { readFileSync } = await import('node:fs')
   const deck = await parse(readFileSync('slides.md', 'utf8'), 'slides.md')
   const slideOf = new Map<string, number>()
+  // LLM demos placed with :heatmap="false" draw only the sequence bars.
+  const barsOnly = new Set<string>()
   deck.slides.forEach((slide, i) => {
-    for (const m of slide.content.matchAll(/demo="([^"]+)"/g))
-      slideOf.set(m[1]!, i + 1)
+    for (const m of slide.content.matchAll(/<(\w+)\s[^>]*?demo="([^"]+)"[^>]*>/g)) {
+      slideOf.set(m[2]!, i + 1)
+      if (/:heatmap="false"/.test(m[0]))
+        barsOnly.add(m[2]!)
+    }
     // Components that hold their own demo ids.
     if (slide.content.includes('<BiasTemplates'))
       slideOf.set('bias-t1', i + 1)
@@ -68,7 +73,7 @@ export async function demoSlides(): Promise<{ total: number, slideOf: Map<string
     if (slide.content.includes('<CompareDemo'))
       slideOf.set('compare-bow', i + 1)
   })
-  return { total: deck.slides.length, slideOf }
+  return { total: deck.slides.length, slideOf, barsOnly }
 }
 
 export const MODELS = { bow: 'bow', llm: 'tiny-gpt2' }
