@@ -9,6 +9,10 @@ export type GradientMethodName
     | 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'
 export type MethodName = PerturbationMethodName | GradientMethodName
 
+/** The layer methods `LLMGradientAttribution` wraps (gradients of the attribution graph). */
+export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
+export const LLM_GRADIENT_METHODS: readonly LlmGradientMethodName[] = ['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap']
+
 /** Captum kwargs, camelCase. Each method reads the ones it knows; the rest are ignored. */
 export interface MethodOptions {
   nSamples?: number

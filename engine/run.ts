@@ -8,6 +8,7 @@ import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
 import type { HubModel } from './models/hub'
 import type { LoadProgress } from './worker-protocol'
+import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
 
@@ -36,8 +37,6 @@ export interface EngineEnv {
 }
 
 export type ModelKind = 'bow' | 'gpt2'
-
-const LLM_GRADIENT_METHODS = new Set(['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap'])
 
 /**
  * Which runner a model folder needs: `bow.json` marks our BoW format; a Hugging Face
@@ -105,7 +104,7 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
   const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
   const metricsControl: RunControl = { signal: control.signal, onProgress: control.onProgress }
   let response: LlmResponse
-  if (LLM_GRADIENT_METHODS.has(request.method)) {
+  if ((LLM_GRADIENT_METHODS as readonly string[]).includes(request.method)) {
     const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
     response = await runLlmGradientRequest(request, llmSource, control)
   }

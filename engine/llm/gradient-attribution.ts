@@ -14,20 +14,17 @@
  * This module never touches a tensor: it gets embeddings and per-row gradients from an
  * `EmbeddingGradientModel` (`engine/models/gpt2-session.ts` is one).
  */
-import type { AttributionRequest, GradientMethodName, LlmResponse } from '../api'
+import type { AttributionRequest, LlmGradientMethodName, LlmResponse } from '../api'
 import type { RunControl } from '../core/types'
 import type { LayerGradientFn, LayerPath } from '../methods/layer-attribution'
 import type { LlmModelSource } from './run-llm'
+import { LLM_GRADIENT_METHODS } from '../api'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { approximationParameters } from '../core/quadrature'
 import { LayerGradientShap } from '../methods/layer-gradient-shap'
 import { LayerGradientXActivation } from '../methods/layer-gradient-x-activation'
 import { LayerIntegratedGradients } from '../methods/layer-integrated-gradients'
 import { getCausalLm } from './run-llm'
-
-export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
-
-export const LLM_GRADIENT_METHODS: readonly LlmGradientMethodName[] = ['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap']
 
 /** The sizes the memory estimate needs. */
 export interface GradientModelDims {

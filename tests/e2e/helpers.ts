@@ -1,10 +1,11 @@
 import type { Page } from '@playwright/test'
-import type { AttributionRequest, AttributionResponse } from '../../engine/api'
+import type { AttributionRequest, AttributionResponse, MethodName } from '../../engine/api'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from '@playwright/test'
+import { LLM_GRADIENT_METHODS } from '../../engine/api'
 
 export interface PageWatch {
   consoleErrors: string[]
@@ -98,6 +99,17 @@ export async function runLive(page: Page, demo: string) {
   await frame.getByTestId('run-button').click()
   await expect(frame).toHaveAttribute('data-recorded', 'false')
   expect(await settle(page, demo)).toBe('done')
+}
+
+/**
+ * How far an LLM demo's browser numbers (ORT WASM) may be from the CLI's (ORT Node), in
+ * absolute terms; `expectClose` adds 1e-4 relative. Perturbation methods take differences
+ * of sums of ~8 float32 log-probs: up to 2.3e-5 apart, measured on tiny-gpt2 (Captum's
+ * reference tolerance is 5e-5). The layer gradient methods have no such cancellation: at
+ * most 1.5e-8 apart (values ~1e-3), so a tolerance of 5e-5 would not test them at all.
+ */
+export function llmTolerance(method: MethodName): number {
+  return (LLM_GRADIENT_METHODS as readonly string[]).includes(method) ? 1e-7 : 5e-5
 }
 
 export function expectClose(actual: number[], expected: number[], abs: number, what: string) {
