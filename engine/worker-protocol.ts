@@ -6,6 +6,7 @@ import type { AttributionRequest, AttributionResponse } from './api'
 import type { AttributionErrorCode } from './core/errors'
 import type { Progress } from './core/types'
 import type { HubLock } from './models/hub-config'
+import type { RunPriority } from './run-queue'
 
 /** Where the browser finds models and runtime binaries; sent once, before any run. */
 export interface WorkerConfig {
@@ -29,7 +30,10 @@ export interface WorkerConfig {
 
 export type ToWorker
   = | { type: 'config', config: WorkerConfig }
-    | { type: 'run', id: number, request: AttributionRequest }
+    /** `priority` 'ahead': compute-ahead, pre-empted by any 'now' run (default 'now'). */
+    | { type: 'run', id: number, request: AttributionRequest, priority?: RunPriority }
+    /** Someone now waits for this 'ahead' run: it becomes 'now'. */
+    | { type: 'prioritize', id: number }
     | { type: 'cancel', id: number }
 
 /** Model loading: bytes fetched so far (from our server, the Cache Storage or the hub). */

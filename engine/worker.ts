@@ -1,3 +1,4 @@
+import type { AttributionRequest } from './api'
 import type { AttributionErrorCode } from './core/errors'
 import type { FromWorker, ToWorker, WebGpuFallback, WorkerConfig } from './worker-protocol'
 /// <reference lib="webworker" />
@@ -14,13 +15,11 @@ import { webGpuAdapterAvailable, webGpuApi } from './core/platform'
 import { describeGpuDeviceLoss, gpuDeviceLossWithin, onGpuDeviceLost } from './models/gpu-device-watch'
 import { locateModel } from './models/hub-locate'
 import { runRequest } from './run'
+import { PREEMPTED, PriorityRunQueue } from './run-queue'
 
 declare const self: DedicatedWorkerGlobalScope
 
 let config: WorkerConfig | null = null
-const running = new Map<number, AbortController>()
-// One run at a time: the models share one backend, and two runs would only slow each other.
-let queue: Promise<unknown> = Promise.resolve()
 
 const post = (msg: FromWorker) => self.postMessage(msg)
 
@@ -52,66 +51,74 @@ function webGpuFallback(cfg: WorkerConfig): Promise<WebGpuFallback | undefined> 
   return fallback
 }
 
+/** Computes one run and posts its result or error; see PriorityRunQueue for pre-emption. */
+async function execute(id: number, request: AttributionRequest, signal: AbortSignal): Promise<'done' | 'preempted'> {
+  try {
+    if (!config)
+      throw new AttributionError('bad-request', 'The engine worker got a run before its configuration.')
+    const cfg = config
+    const why = await webGpuFallback(cfg)
+    const response = await runRequest(request, {
+      // public/models/<name>/ first, then the hub (unless offline), else `npm run models`.
+      locate: name => locateModel(name, {
+        modelsBaseUrl: cfg.modelsBaseUrl,
+        offline: cfg.offline,
+        hubUrl: cfg.hubUrl,
+        lock: cfg.hubLock,
+        onLoad: load => post({ type: 'load', id, load }),
+      }),
+      offline: cfg.offline,
+      ortWasmPaths: cfg.ortWasmPaths,
+      tfWasmPaths: cfg.tfWasmPaths,
+      preferWebGpu: !cfg.disableWebGpu,
+      onLoad: load => post({ type: 'load', id, load }),
+      onBackend: backend => post({ type: 'backend', id, backend, ...(backend !== 'webgpu' && why ? { fallback: why } : {}) }),
+    }, {
+      signal,
+      onProgress: progress => post({ type: 'progress', id, progress }),
+    })
+    // Not every runner reports its backend while it runs (the ORT one does not): say it
+    // here too, so the badge can tell why this run was not on WebGPU.
+    const ran = response.stats?.backend
+    if (ran && ran !== 'webgpu' && why)
+      post({ type: 'backend', id, backend: ran, fallback: why })
+    post({ type: 'result', id, response })
+    return 'done'
+  }
+  catch (e) {
+    const code = e instanceof AttributionError ? e.code : 'internal'
+    if (code === 'cancelled' && signal.reason === PREEMPTED)
+      return 'preempted'
+    // A run that died with its GPU device: `device-lost` (posted by the listener while
+    // we wait) goes first, so the deck repeats the run on WASM and ignores this error.
+    const onGpu = config !== null && (await webGpuFallback(config)) === undefined
+    const loss = onGpu && !USER_ERRORS.has(code) ? await gpuDeviceLossWithin(LOSS_GRACE_MS) : null
+    if (loss)
+      post({ type: 'error', id, code: 'backend', message: `${describeGpuDeviceLoss(loss)} Reload the page to start again.` })
+    else
+      post({ type: 'error', id, code, message: (e as Error).message ?? String(e) })
+    return 'done'
+  }
+}
+
+const queue = new PriorityRunQueue<AttributionRequest>(execute)
+
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const msg = event.data
-  if (msg.type === 'config') {
-    config = msg.config
-    return
+  switch (msg.type) {
+    case 'config':
+      config = msg.config
+      break
+    case 'run':
+      queue.add(msg.id, msg.request, msg.priority ?? 'now')
+      break
+    case 'prioritize':
+      queue.prioritize(msg.id)
+      break
+    case 'cancel':
+      // A run still waiting never reaches `execute`: answer for it here.
+      if (!queue.cancel(msg.id))
+        post({ type: 'error', id: msg.id, code: 'cancelled', message: 'The attribution was cancelled.' })
+      break
   }
-  if (msg.type === 'cancel') {
-    running.get(msg.id)?.abort()
-    return
-  }
-  const { id, request } = msg
-  const controller = new AbortController()
-  running.set(id, controller)
-  queue = queue.then(async () => {
-    try {
-      if (!config)
-        throw new AttributionError('bad-request', 'The engine worker got a run before its configuration.')
-      if (controller.signal.aborted)
-        throw new AttributionError('cancelled', 'The attribution was cancelled.')
-      const cfg = config
-      const why = await webGpuFallback(cfg)
-      const response = await runRequest(request, {
-        // public/models/<name>/ first, then the hub (unless offline), else `npm run models`.
-        locate: name => locateModel(name, {
-          modelsBaseUrl: cfg.modelsBaseUrl,
-          offline: cfg.offline,
-          hubUrl: cfg.hubUrl,
-          lock: cfg.hubLock,
-          onLoad: load => post({ type: 'load', id, load }),
-        }),
-        offline: cfg.offline,
-        ortWasmPaths: cfg.ortWasmPaths,
-        tfWasmPaths: cfg.tfWasmPaths,
-        preferWebGpu: !cfg.disableWebGpu,
-        onLoad: load => post({ type: 'load', id, load }),
-        onBackend: backend => post({ type: 'backend', id, backend, ...(backend !== 'webgpu' && why ? { fallback: why } : {}) }),
-      }, {
-        signal: controller.signal,
-        onProgress: progress => post({ type: 'progress', id, progress }),
-      })
-      // Not every runner reports its backend while it runs (the ORT one does not): say it
-      // here too, so the badge can tell why this run was not on WebGPU.
-      const ran = response.stats?.backend
-      if (ran && ran !== 'webgpu' && why)
-        post({ type: 'backend', id, backend: ran, fallback: why })
-      post({ type: 'result', id, response })
-    }
-    catch (e) {
-      const code = e instanceof AttributionError ? e.code : 'internal'
-      // A run that died with its GPU device: `device-lost` (posted by the listener while
-      // we wait) goes first, so the deck repeats the run on WASM and ignores this error.
-      const onGpu = config !== null && (await webGpuFallback(config)) === undefined
-      const loss = onGpu && !USER_ERRORS.has(code) ? await gpuDeviceLossWithin(LOSS_GRACE_MS) : null
-      if (loss)
-        post({ type: 'error', id, code: 'backend', message: `${describeGpuDeviceLoss(loss)} Reload the page to start again.` })
-      else
-        post({ type: 'error', id, code, message: (e as Error).message ?? String(e) })
-    }
-    finally {
-      running.delete(id)
-    }
-  })
 }

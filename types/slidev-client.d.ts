@@ -15,6 +15,8 @@ declare module '@slidev/client' {
     currentSlideNo: Ref<number>
     total: Ref<number>
   }
+  /** Inside a slide: `$page` is that slide's number (1-based), the one `currentSlideNo` has when it is shown. */
+  export function useSlideContext(): { $page: Ref<number> }
   export function createSyncState<State extends object>(serverState: State, defaultState: State, persist?: boolean): {
     init: (channelKey: string) => void
     onPatch: (fn: (state: State) => void) => void

@@ -13,6 +13,7 @@
 import type { AttributionRequest, AttributionResponse } from '../../engine/api'
 import type { Progress } from '../../engine/core/types'
 import type { HubLock } from '../../engine/models/hub-config'
+import type { RunPriority } from '../../engine/run-queue'
 import type { FromWorker, LoadProgress, ToWorker, WebGpuFallback, WorkerConfig } from '../../engine/worker-protocol'
 import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
 import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
@@ -21,6 +22,7 @@ import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
 import { requestKeyOf } from '../../engine/core/request-key'
 import { DEFAULT_HUB_URL } from '../../engine/models/hub-config'
+import { ComputeAhead } from './compute-ahead'
 
 export class EngineRunError extends Error {
   constructor(readonly code: string, message: string) {
@@ -41,6 +43,8 @@ export interface RunHandlers {
 interface Pending {
   /** Kept to send the run again if its worker has to be replaced. */
   request: AttributionRequest
+  /** 'ahead' until someone waits for it (compute-ahead), then 'now'. */
+  priority: RunPriority
   /** The worker was told to cancel it: never sent again. */
   cancelled: boolean
   /** Given to every caller that joins the run (set when the GPU was lost). */
@@ -70,7 +74,7 @@ const hubLock: HubLock | null = Object.values(locks)[0] ?? null
  * @example
  * deckConfig().offline // true in `npm run export` and the e2e build
  */
-export function deckConfig(): WorkerConfig & { llmModel: string } {
+export function deckConfig(): WorkerConfig & { llmModel: string, computeAhead: boolean } {
   const env = import.meta.env
   const params = new URLSearchParams(typeof location === 'undefined' ? '' : location.search)
   return {
@@ -87,6 +91,8 @@ export function deckConfig(): WorkerConfig & { llmModel: string } {
     },
     // `?webgpu=off` shows the WASM fallback on a machine that has a GPU.
     disableWebGpu: params.get('webgpu') === 'off',
+    // `?ahead=off`: no compute-ahead (`npm run bench:deck` measures the deck both ways).
+    computeAhead: params.get('ahead') !== 'off',
   }
 }
 
@@ -157,7 +163,7 @@ class EngineClient {
       }
       pending.notice = notice
       pending.listeners.forEach(l => l.onNotice?.(notice))
-      const message: ToWorker = { type: 'run', id, request: pending.request }
+      const message: ToWorker = { type: 'run', id, request: pending.request, priority: pending.priority }
       worker.postMessage(message)
     }
   }
@@ -197,6 +203,60 @@ class EngineClient {
     }
   }
 
+  /** Sends a new run to the worker; its result is cached when it arrives. */
+  private start(key: string, request: AttributionRequest, priority: RunPriority): { id: number, pending: Pending } {
+    const id = this.nextId++
+    let resolve!: (r: AttributionResponse) => void
+    let reject!: (e: Error) => void
+    const promise = new Promise<AttributionResponse>((res, rej) => {
+      resolve = res
+      reject = rej
+    })
+    promise.then(r => this.results.set(key, r), () => {})
+    const pending: Pending = { request, priority, cancelled: false, notice: priority === 'now' ? this.idleNotice : null, promise, listeners: new Set(), resolve, reject, subscribers: 0 }
+    if (priority === 'now')
+      this.idleNotice = null
+    const entry = { id, pending }
+    this.byId.set(id, pending)
+    this.byKey.set(key, entry)
+    const message: ToWorker = { type: 'run', id, request, priority }
+    this.ensureWorker().postMessage(message)
+    return entry
+  }
+
+  /** Asks the worker to stop a run; a later identical request starts a new one. */
+  private cancelRun(id: number, pending: Pending) {
+    pending.cancelled = true
+    for (const [key, entry] of this.byKey) {
+      if (entry.id === id)
+        this.byKey.delete(key)
+    }
+    const cancel: ToWorker = { type: 'cancel', id }
+    this.worker?.postMessage(cancel)
+  }
+
+  /**
+   * Compute-ahead: the requests worth computing now because a slide soon needs them.
+   * Each one not cached or running is sent at low priority, so it never delays a run
+   * someone waits for (that pre-empts it in the worker); earlier compute-ahead that
+   * nobody waits for and that is not in this list is cancelled. A slide that later asks
+   * for one of them through `attribute` joins it, or finds it cached.
+   *
+   * @example
+   * engine.computeAhead(nextSlideRequests) // while the current slide is shown
+   */
+  computeAhead(requests: AttributionRequest[]): void {
+    const wanted = new Map(requests.map(r => [requestKey(r), r]))
+    for (const [key, { id, pending }] of this.byKey) {
+      if (pending.priority === 'ahead' && pending.subscribers === 0 && !pending.cancelled && !wanted.has(key))
+        this.cancelRun(id, pending)
+    }
+    for (const [key, request] of wanted) {
+      if (!this.results.has(key) && !this.byKey.has(key))
+        this.start(key, request, 'ahead')
+    }
+  }
+
   /** A finished result for this request, if one is cached. */
   cached(request: AttributionRequest): AttributionResponse | undefined {
     return this.results.get(requestKey(request))
@@ -216,23 +276,13 @@ class EngineClient {
     if (done && !opts.fresh)
       return Promise.resolve(done)
     let entry = this.byKey.get(key)
-    if (!entry) {
-      const id = this.nextId++
-      let resolve!: (r: AttributionResponse) => void
-      let reject!: (e: Error) => void
-      const promise = new Promise<AttributionResponse>((res, rej) => {
-        resolve = res
-        reject = rej
-      })
-      promise.then(r => this.results.set(key, r), () => {})
-      const pending: Pending = { request, cancelled: false, notice: this.idleNotice, promise, listeners: new Set(), resolve, reject, subscribers: 0 }
-      this.idleNotice = null
-      entry = { id, pending }
-      this.byId.set(id, pending)
-      this.byKey.set(key, entry)
-      const message: ToWorker = { type: 'run', id, request }
-      this.ensureWorker().postMessage(message)
+    if (entry && entry.pending.priority === 'ahead') {
+      // Computed ahead and now awaited: it goes before any other compute-ahead.
+      entry.pending.priority = 'now'
+      const message: ToWorker = { type: 'prioritize', id: entry.id }
+      this.worker?.postMessage(message)
     }
+    entry ??= this.start(key, request, 'now')
     const { id, pending } = entry
     pending.listeners.add(handlers)
     pending.subscribers++
@@ -242,11 +292,8 @@ class EngineClient {
       const detach = () => {
         pending.listeners.delete(handlers)
         pending.subscribers--
-        if (pending.subscribers <= 0 && this.byId.has(id)) {
-          pending.cancelled = true
-          const cancel: ToWorker = { type: 'cancel', id }
-          this.worker?.postMessage(cancel)
-        }
+        if (pending.subscribers <= 0 && this.byId.has(id))
+          this.cancelRun(id, pending)
         reject(new EngineRunError('cancelled', 'The run was cancelled.'))
       }
       if (signal?.aborted)
@@ -270,3 +317,6 @@ class EngineClient {
 
 /** The deck's single engine client. */
 export const engine = new EngineClient()
+
+/** The deck's compute-ahead planner (off with `?ahead=off`). */
+export const computeAheadPlanner = new ComputeAhead(requests => engine.computeAhead(requests), typeof location !== 'undefined' && deckConfig().computeAhead)

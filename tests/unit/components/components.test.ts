@@ -309,6 +309,17 @@ describe('modelStatus', () => {
     expect(root.byTestId('backend-badge').textContent).toBe('CPU')
   })
 
+  it('names the full-logits fallback scorer beside the badge, and only that one', async () => {
+    const { root, props } = mount(C.ModelStatus!, { phase: 'ready', mode: 'live', backend: 'wasm', threads: 2, scorer: 'full-logits' })
+    await flush()
+    expect(root.byTestId('backend-badge').textContent).toBe('WASM · 2 threads')
+    expect(root.byTestId('scorer-note').textContent).toBe('full logits')
+    expect(String(root.byTestId('scorer-note').props.title)).toContain('model.safetensors')
+    props.scorer = 'attribution-graph'
+    await flush()
+    expect(root.findAll(n => n.props['data-testid'] === 'scorer-note')).toHaveLength(0)
+  })
+
   it('omits the ETA when the total size is unknown', async () => {
     const { root } = mount(C.ModelStatus!, { phase: 'downloading', backend: null, loadedBytes: 1536, totalBytes: null, elapsedMs: 1000 })
     await flush()
