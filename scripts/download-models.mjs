@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import process from 'node:process'
+import { DISTILGPT2_HUB_FILES, linkedEtagSha256 } from '../engine/models/hub-files.mjs'
 import { markAvailable } from './lib-available.mjs'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
@@ -26,23 +27,11 @@ const outDir = join(root, 'public/models/distilgpt2')
 const lockPath = join(root, 'models.lock.json')
 const HUB = process.env.HF_ENDPOINT ?? 'https://huggingface.co'
 
-const REPOS = {
-  'Xenova/distilgpt2': {
-    revision: 'main',
-    files: [
-      { path: 'config.json', required: true },
-      { path: 'generation_config.json', required: false },
-      { path: 'tokenizer.json', required: true },
-      { path: 'tokenizer_config.json', required: true },
-      { path: 'special_tokens_map.json', required: false },
-      { path: 'onnx/decoder_model_merged.onnx', required: true },
-      { path: 'onnx/decoder_model_merged_quantized.onnx', required: false },
-    ],
-  },
-  'distilbert/distilgpt2': {
-    revision: 'main',
-    files: [{ path: 'model.safetensors', required: true }],
-  },
+// The file list is the deck's own (engine/models/hub-files.mjs), grouped by repo here.
+const REPOS = {}
+for (const file of DISTILGPT2_HUB_FILES) {
+  REPOS[file.repo] ??= { revision: 'main', files: [] }
+  REPOS[file.repo].files.push(file)
 }
 
 const lock = existsSync(lockPath) ? JSON.parse(readFileSync(lockPath, 'utf8')) : { repos: {}, files: {} }
@@ -88,8 +77,7 @@ async function download(repo, revision, file) {
   // commit; fetch follows redirects, so ask with HEAD (no redirect) for those headers.
   const head = await fetch(url, { method: 'HEAD', redirect: 'manual' })
   const commit = head.headers.get('x-repo-commit')
-  const linked = (head.headers.get('x-linked-etag') ?? '').replace(/"/g, '').replace(/^W\//, '')
-  const serverSha = /^[0-9a-f]{64}$/.test(linked) ? linked : null
+  const serverSha = linkedEtagSha256(head.headers.get('x-linked-etag'))
   const total = Number(res.headers.get('content-length') ?? 0) + (res.status === 206 ? start : 0)
 
   const out = createWriteStream(part, { flags: res.status === 206 ? 'a' : 'w' })

@@ -9,6 +9,9 @@
  * exactly those commits and verifies every file against its sha256.
  */
 
+import type { HubFileSpec } from './hub-files.mjs'
+import { DISTILGPT2_HUB_FILES, XENOVA_DISTILGPT2 } from './hub-files.mjs'
+
 /** Default hub host; `VITE_HUB_URL` overrides it (tests point it at a local stand-in). */
 export const DEFAULT_HUB_URL = 'https://huggingface.co'
 
@@ -24,23 +27,15 @@ export const HUB_CACHE_VERSION = 1
 /** The Cache Storage name of this version: `explain-llm-live-models-v1`. */
 export const HUB_CACHE_NAME = `${HUB_CACHE_PREFIX}v${HUB_CACHE_VERSION}`
 
-/** One file of a model on the hub: which repo holds it, and whether the model needs it. */
-export interface HubFileSpec {
-  path: string
-  repo: string
-  required: boolean
-}
+export type { HubFileSpec }
 
 /** A model name the deck may fetch from the hub, with its files (same list as `npm run models`). */
 export interface HubModelSpec {
   name: string
   /** The repo whose config/tokenizer/ONNX transformers.js loads (`from_pretrained(onnxRepo)`). */
   onnxRepo: string
-  files: HubFileSpec[]
+  files: readonly HubFileSpec[]
 }
-
-const XENOVA = 'Xenova/distilgpt2'
-const DISTILBERT = 'distilbert/distilgpt2'
 
 /**
  * The models the hub fallback knows. Only distilgpt2: any other name (e.g. the test
@@ -49,18 +44,8 @@ const DISTILBERT = 'distilbert/distilgpt2'
 export const HUB_MODELS: Readonly<Record<string, HubModelSpec>> = {
   distilgpt2: {
     name: 'distilgpt2',
-    onnxRepo: XENOVA,
-    files: [
-      { path: 'config.json', repo: XENOVA, required: true },
-      { path: 'generation_config.json', repo: XENOVA, required: false },
-      { path: 'tokenizer.json', repo: XENOVA, required: true },
-      { path: 'tokenizer_config.json', repo: XENOVA, required: true },
-      { path: 'special_tokens_map.json', repo: XENOVA, required: false },
-      { path: 'onnx/decoder_model_merged.onnx', repo: XENOVA, required: true },
-      { path: 'onnx/decoder_model_merged_quantized.onnx', repo: XENOVA, required: false },
-      // The same weights as safetensors, for the tfjs gradient path.
-      { path: 'model.safetensors', repo: DISTILBERT, required: true },
-    ],
+    onnxRepo: XENOVA_DISTILGPT2,
+    files: DISTILGPT2_HUB_FILES,
   },
 }
 

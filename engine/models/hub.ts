@@ -15,6 +15,7 @@ import type { HubLock, HubModelSpec } from './hub-config'
 import { AttributionError } from '../core/errors'
 import { sha256Hex } from '../core/manifest'
 import { DEFAULT_HUB_URL, HUB_CACHE_NAME, HUB_CACHE_PREFIX, hubLockedSha256, hubRevision } from './hub-config'
+import { linkedEtagSha256 } from './hub-files.mjs'
 
 /** The part of the Web `Cache` interface we use (Cache Storage in a browser, a Map in tests). */
 export interface HubCache {
@@ -119,12 +120,6 @@ let shared: Promise<HubCache | null> | null = null
 export function sharedHubCache(): Promise<HubCache | null> {
   shared ??= openHubCache()
   return shared
-}
-
-/** The sha256 a hub response announces (`X-Linked-Etag: "<sha256>"` on LFS files), or null. */
-function announcedSha256(headers: Headers): string | null {
-  const linked = (headers.get('x-linked-etag') ?? '').replace(/^W\//, '').replace(/"/g, '').trim().toLowerCase()
-  return /^[0-9a-f]{64}$/.test(linked) ? linked : null
 }
 
 /** Reads a body to the end, reporting bytes as they arrive (at most every 100 ms, plus the last). */
@@ -382,7 +377,7 @@ export class HubModel implements ModelFiles {
     // With Content-Encoding the header counts compressed bytes: then only a sha256 can tell.
     const lengthHeader = res.headers.get('content-encoding') ? null : res.headers.get('content-length')
     const expectedLength = lengthHeader !== null && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : null
-    const expectedSha = pinned ?? announcedSha256(res.headers)
+    const expectedSha = pinned ?? linkedEtagSha256(res.headers.get('x-linked-etag'))
     let bytes: Uint8Array
     try {
       bytes = await readWithProgress(res, expectedLength ?? 0, loaded => this.onLoad?.({ file: path, loaded, total: Math.max(expectedLength ?? 0, loaded), source: 'hub' }))
