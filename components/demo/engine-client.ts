@@ -212,7 +212,11 @@ class EngineClient {
       resolve = res
       reject = rej
     })
-    promise.then(r => this.results.set(key, r), () => {})
+    promise.then((r) => {
+      this.results.set(key, r)
+      if (priority === 'ahead')
+        this.publishAheadDone()
+    }, () => {})
     const pending: Pending = { request, priority, cancelled: false, notice: priority === 'now' ? this.idleNotice : null, promise, listeners: new Set(), resolve, reject, subscribers: 0 }
     if (priority === 'now')
       this.idleNotice = null
@@ -222,6 +226,17 @@ class EngineClient {
     const message: ToWorker = { type: 'run', id, request, priority }
     this.ensureWorker().postMessage(message)
     return entry
+  }
+
+  private aheadDone = 0
+  /**
+   * How many runs started as compute-ahead have finished, on `<html data-computed-ahead>`:
+   * what the e2e test and `npm run bench:deck` wait on before they enter the next slide.
+   */
+  private publishAheadDone() {
+    this.aheadDone++
+    if (typeof document !== 'undefined')
+      document.documentElement.dataset.computedAhead = String(this.aheadDone)
   }
 
   /** Asks the worker to stop a run; a later identical request starts a new one. */

@@ -49,6 +49,9 @@ export function runListKey(list: AttributionRequest[]): string {
  * await demo.run({ live: true }) // the Run button: always computes
  * demo.state.value           // 'done'
  */
+/** Where a shown result came from (see `origin` in useDemoRun). */
+export type ResultOrigin = 'cache' | 'baked' | 'live' | 'shared'
+
 export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError: Ref<string | null>, deps: DemoRunDeps) {
   const clock = deps.now ?? (() => performance.now())
   const state = ref<DemoState>('idle')
@@ -65,6 +68,12 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   const threads = ref<number | null>(null)
   /** The scorer of the shown LLM result ('attribution-graph' | 'full-logits'), if known. */
   const scorer = ref<string | null>(null)
+  /**
+   * Where the shown result came from: 'cache' (computed earlier in this page, e.g. ahead
+   * of the slide), 'baked' (recorded at build time), 'live' (this frame waited for a
+   * run), 'shared' (the presenter/audience twin ran it); null before any.
+   */
+  const origin = ref<ResultOrigin | null>(null)
   const notice = ref('')
   const startedAt = ref(0)
   const now = ref(0)
@@ -74,7 +83,9 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
 
   const currentKey = computed(() => runList.value ? runListKey(runList.value) : null)
 
-  function show(key: string, responses: AttributionResponse[], isRecorded: boolean, fallback: WebGpuFallback | null = null) {
+  function show(key: string, responses: AttributionResponse[], from: ResultOrigin, fallback: WebGpuFallback | null = null) {
+    const isRecorded = from === 'baked'
+    origin.value = from
     results.value = responses
     result.value = responses[0] ?? null
     resultKey.value = key
@@ -89,12 +100,12 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
 
   watch(deps.shared, (value) => {
     if (value && value.key === currentKey.value && value.key !== resultKey.value && state.value !== 'running')
-      show(value.key, value.responses, false)
+      show(value.key, value.responses, 'shared')
   })
 
-  function finish(seq: number, key: string, responses: AttributionResponse[], isRecorded: boolean, fallback: WebGpuFallback | null = null) {
+  function finish(seq: number, key: string, responses: AttributionResponse[], from: ResultOrigin, fallback: WebGpuFallback | null = null) {
     if (seq === runSeq)
-      show(key, responses, isRecorded, fallback)
+      show(key, responses, from, fallback)
   }
 
   async function run(opts: { live?: boolean } = {}) {
@@ -117,12 +128,12 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
       // A result computed earlier (or ahead) is shown at once, live; then a baked one.
       const cached = list.map(r => deps.engine.cached(r))
       if (cached.every(Boolean))
-        return finish(seq, key, cached as AttributionResponse[], false)
+        return finish(seq, key, cached as AttributionResponse[], 'cache')
       const baked = await Promise.all(list.map(r => deps.findBaked(r)))
       if (seq !== runSeq)
         return
       if (baked.every(Boolean))
-        return finish(seq, key, baked as AttributionResponse[], true)
+        return finish(seq, key, baked as AttributionResponse[], 'baked')
     }
 
     state.value = 'running'
@@ -153,7 +164,7 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
         }, ctl.signal, { fresh: opts.live })
         responses.push(response)
       }
-      finish(seq, key, responses, false, fallback)
+      finish(seq, key, responses, 'live', fallback)
       deps.shared.value = { key, responses }
     }
     catch (e) {
@@ -194,5 +205,5 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   const stale = computed(() => state.value === 'done' && resultKey.value !== currentKey.value)
   const elapsedMs = computed(() => state.value === 'running' ? now.value - startedAt.value : null)
 
-  return { state, result, results, resultKey, currentKey, recorded, message, progress, load, backend, backendFallback, threads, scorer, notice, elapsedMs, stale, run, cancel, dispose }
+  return { state, result, results, resultKey, currentKey, recorded, origin, message, progress, load, backend, backendFallback, threads, scorer, notice, elapsedMs, stale, run, cancel, dispose }
 }

@@ -50,6 +50,7 @@ describe('useDemoRun (the demo frame without its view)', () => {
     expect(calls).toHaveLength(0)
     expect(demo.state.value).toBe('done')
     expect(demo.recorded.value).toBe(false)
+    expect(demo.origin.value).toBe('cache')
     expect((demo.result.value as BowResponse).scores).toEqual([1])
   })
 
@@ -57,6 +58,7 @@ describe('useDemoRun (the demo frame without its view)', () => {
     const { demo, calls } = setup(response(9))
     await demo.run()
     expect(demo.recorded.value).toBe(true)
+    expect(demo.origin.value).toBe('baked')
     expect((demo.result.value as BowResponse).scores).toEqual([9])
     const live = demo.run({ live: true })
     await settle()
@@ -64,6 +66,7 @@ describe('useDemoRun (the demo frame without its view)', () => {
     calls[0]!.resolve(response(2))
     await live
     expect(demo.recorded.value).toBe(false)
+    expect(demo.origin.value).toBe('live')
     expect((demo.result.value as BowResponse).scores).toEqual([2])
   })
 
@@ -123,5 +126,6 @@ describe('useDemoRun (the demo frame without its view)', () => {
     shared.value = { key: demo.currentKey.value!, responses: [response(8)] }
     await nextTick()
     expect((demo.result.value as BowResponse).scores).toEqual([8])
+    expect(demo.origin.value).toBe('shared')
   })
 })
