@@ -2,6 +2,7 @@
  * The one request/response contract between the deck, the CLI (`npm run attribute`),
  * the bake step, the tests and the benchmarks. Names follow Captum (camelCase kwargs).
  */
+import { methodsOf } from './registry'
 
 export type PerturbationMethodName = 'FeatureAblation' | 'ShapleyValues' | 'ShapleyValueSampling' | 'Lime' | 'KernelShap'
 export type GradientMethodName
@@ -11,9 +12,13 @@ export type MethodName = PerturbationMethodName | GradientMethodName
 
 /** The layer methods `LLMGradientAttribution` wraps (gradients of the attribution graph). */
 export type LlmGradientMethodName = Extract<GradientMethodName, 'LayerIntegratedGradients' | 'LayerGradientXActivation' | 'LayerGradientShap'>
-export const LLM_GRADIENT_METHODS: readonly LlmGradientMethodName[] = ['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap']
+/** The layer gradient methods, from the method registry (engine/registry.ts). */
+export const LLM_GRADIENT_METHODS = methodsOf('layer-gradient') as readonly LlmGradientMethodName[]
 
-/** Captum kwargs, camelCase. Each method reads the ones it knows; the rest are ignored. */
+/**
+ * Captum kwargs, camelCase. Which method reads which, their ranges and defaults: the
+ * method registry (engine/registry.ts); `validateRequest` rejects any other key.
+ */
 export interface MethodOptions {
   nSamples?: number
   nSteps?: number
@@ -43,7 +48,10 @@ export interface MethodOptions {
   baselineToken?: number | string
   /** Model runtime: 'fp32' (default) | 'q8' */
   dtype?: 'fp32' | 'q8'
-  [key: string]: unknown
+  /** BoW IntegratedGradients: also return the path point by point (the IG explorable). */
+  igPath?: boolean
+  /** BoW infidelity: Captum's Gaussian perturbation (default) or the course notebook's. */
+  infidelityPerturb?: 'gaussian' | 'notebook'
 }
 
 export type RequestInput

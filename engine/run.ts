@@ -11,6 +11,7 @@ import type { LoadProgress } from './worker-protocol'
 import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
+import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateOptions } from './registry'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -76,6 +77,9 @@ export async function runRequest(request: AttributionRequest, env: EngineEnv, co
   validateRequest(request)
   const location = await env.locate(request.model)
   const kind = await detectModelKind(location.files)
+  if (!METHOD_REGISTRY[request.method].kinds.includes(kind))
+    throw new AttributionError('bad-request', `${request.method} runs on the ${METHOD_REGISTRY[request.method].kinds.map(k => k === 'bow' ? 'BoW' : 'GPT-2').join(' and ')} model, not on ${request.model}.`)
+  validateOptions(request.method, request.options, kind)
   if (kind === 'bow') {
     const { runBowRequest } = await import('./bow/run-bow')
     return withThreads(TFJS_WASM_THREADS, await runBowRequest(request, location.files, control, {
@@ -132,29 +136,15 @@ function withThreads<R extends AttributionResponse>(threads: number, response: R
   return response
 }
 
-const METHODS = new Set([
-  'FeatureAblation',
-  'ShapleyValues',
-  'ShapleyValueSampling',
-  'Lime',
-  'KernelShap',
-  'IntegratedGradients',
-  'Saliency',
-  'InputXGradient',
-  'DeepLift',
-  'GradientShap',
-  'NoiseTunnel',
-  ...LLM_GRADIENT_METHODS,
-])
-
 /** Rejects malformed requests with one clear line (the CLI prints it on stderr). */
 export function validateRequest(request: AttributionRequest): void {
   if (!request || typeof request !== 'object')
     throw new AttributionError('bad-request', 'The request must be a JSON object.')
   if (typeof request.model !== 'string' || !request.model)
     throw new AttributionError('bad-request', 'The request needs "model": a model folder.')
-  if (!METHODS.has(request.method))
-    throw new AttributionError('bad-request', `Unknown method "${String(request.method)}". Use one of: ${[...METHODS].join(', ')}.`)
+  if (!isMethodName(request.method))
+    throw new AttributionError('bad-request', `Unknown method "${String(request.method)}". Use one of: ${METHOD_NAMES.join(', ')}.`)
+  validateOptions(request.method, request.options)
   const input = request.input as { type?: string } | undefined
   if (!input || !['text', 'tokens', 'template'].includes(input.type ?? ''))
     throw new AttributionError('bad-request', 'The request needs "input" of type "text", "tokens" or "template".')

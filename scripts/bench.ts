@@ -25,6 +25,7 @@ import process from 'node:process'
 import { BENCH_METHODS, methodLabel as label, palmRequest, warmupRequests } from '../bench/llm-requests'
 import { markdownTable, median } from '../bench/markdown-table'
 import { PALM_COAST_PROMPT, PALM_COAST_TARGET } from '../components/demo/catalog'
+import { LLM_GRADIENT_METHODS } from '../engine/api'
 import { runLlmRequest } from '../engine/llm/run-llm'
 import { loadCausalLm } from '../engine/models/causal-lm'
 import { nodeEnv } from '../engine/node-env'
@@ -62,7 +63,7 @@ function printTable(rows: Array<Record<string, string | number>>): void {
     console.log(markdownTable(rows))
 }
 
-const GRADIENT = new Set<string>(['LayerIntegratedGradients', 'LayerGradientXActivation', 'LayerGradientShap'])
+const GRADIENT: ReadonlySet<string> = new Set(LLM_GRADIENT_METHODS)
 /** Every LLM method runs on the one attribution-graph session (onnxruntime-node, every core). */
 const env = nodeEnv()
 /** Captum 0.8 LayerIntegratedGradients(n_steps 25) on the same model shape and CPU, as quoted in the gradient issue. */

@@ -43,6 +43,7 @@ import {
 } from '../methods'
 import { gaussianPerturbation, infidelity, sensitivityMax } from '../metrics'
 import { BowModel } from '../models/bow-model'
+import { withDefaults } from '../registry'
 import { igPath } from './ig-path'
 import { preprocessBow } from './preprocess'
 
@@ -178,7 +179,8 @@ export function bowLimeSimilarity(x: Float64Array, presentIndices: number[]): (m
  */
 export async function runBowRequest(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<BowResponse> {
   const started = performance.now()
-  const o: MethodOptions = request.options ?? {}
+  // The registry's request defaults (engine/registry.ts), then the request's own options.
+  const o: MethodOptions = withDefaults(request.method, 'bow', request.options)
   control?.onProgress?.({ done: 0, total: 1, phase: 'loading model' })
   const model = await loadBowModel(files, runtime.prefer, runtime.wasmPaths)
   runtime.onBackend?.(model.backend)
@@ -225,11 +227,11 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
       else if (request.method === 'ShapleyValues')
         res = await new ShapleyValues(mf).attribute(common, control)
       else if (request.method === 'ShapleyValueSampling')
-        res = await new ShapleyValueSampling(mf).attribute({ ...common, nSamples: o.nSamples ?? 25, seed }, control)
+        res = await new ShapleyValueSampling(mf).attribute({ ...common, nSamples: o.nSamples, seed }, control)
       else if (request.method === 'KernelShap')
-        res = await new KernelShap(mf).attribute({ ...common, nSamples: o.nSamples ?? 25, seed }, control)
+        res = await new KernelShap(mf).attribute({ ...common, nSamples: o.nSamples, seed }, control)
       else
-        res = await new Lime(mf).attribute({ ...common, nSamples: o.nSamples ?? 50, seed, alpha: o.alpha ?? 0.01, similarity: bowLimeSimilarity(x, presentIndices) }, control)
+        res = await new Lime(mf).attribute({ ...common, nSamples: o.nSamples, seed, alpha: o.alpha, similarity: bowLimeSimilarity(x, presentIndices) }, control)
       groupScores = res.attributions[0]!
       break
     }
@@ -237,7 +239,7 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
       fromGradient(await ig.attribute({ inputs: x, baselines: 0, ...igOptions(o) }, control))
       break
     case 'Saliency':
-      fromGradient(await new Saliency(grad).attribute({ inputs: x, abs: o.abs ?? true }, control))
+      fromGradient(await new Saliency(grad).attribute({ inputs: x, abs: o.abs }, control))
       break
     case 'InputXGradient':
       fromGradient(await new InputXGradient(grad).attribute({ inputs: x }, control))
@@ -247,20 +249,20 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
         multipliers: async (xi, b, variant) => (await model.deepLiftMultipliers([xi], [b], target, variant)).multipliers[0]!,
         forward,
       }
-      fromGradient(await new DeepLift(dlModel).attribute({ inputs: x, baselines: 0, variant: o.deepLiftVariant ?? 'captum' }, control))
+      fromGradient(await new DeepLift(dlModel).attribute({ inputs: x, baselines: 0, variant: o.deepLiftVariant }, control))
       break
     }
     case 'GradientShap': {
       // The course's baseline distribution: zeros and one U[0, 0.05) row (seeded).
       const rng = new Rng(seed + 0x9E37)
       const random = Float64Array.from({ length: x.length }, () => Math.fround(rng.uniformRange(0, 0.05)))
-      const r = await new GradientShap(grad, forward).attribute({ inputs: x, baselines: [new Float64Array(x.length), random], nSamples: o.nSamples ?? 20, stdevs: o.stdevs ?? 0, seed, internalBatchSize: o.internalBatchSize }, control)
+      const r = await new GradientShap(grad, forward).attribute({ inputs: x, baselines: [new Float64Array(x.length), random], nSamples: o.nSamples, stdevs: o.stdevs, seed, internalBatchSize: o.internalBatchSize }, control)
       dense = r.attributions
       break
     }
     case 'NoiseTunnel': {
-      const base = o.baseMethod ?? 'IntegratedGradients'
-      const common = { ntType: o.ntType ?? 'smoothgrad', ntSamples: o.ntSamples ?? 10, stdevs: o.stdevs ?? 0.1, seed }
+      const base = o.baseMethod
+      const common = { ntType: o.ntType, ntSamples: o.ntSamples, stdevs: o.stdevs, seed }
       let r: GradientResult
       if (base === 'IntegratedGradients')
         r = await new NoiseTunnel(ig).attribute({ ...common, methodOptions: { inputs: x, baselines: 0, ...igOptions(o) } }, control)

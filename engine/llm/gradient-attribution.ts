@@ -286,7 +286,6 @@ export async function runLlmGradientRequest(request: AttributionRequest, modelSo
     stdevs: options.stdevs,
     seed: options.seed,
     internalBatchSize: options.internalBatchSize,
-    memoryBudgetBytes: typeof options.memoryBudgetBytes === 'number' ? options.memoryBudgetBytes : undefined,
     attrTarget: options.attrTarget,
   }, control)
 

@@ -8,6 +8,7 @@ import type { MethodOptions, PerturbationMethodName } from '../api'
 import type { MaskForward, RunControl } from '../core/types'
 import type { InterpretableInput, LlmTokenizer } from '../inputs/tokenizer'
 import { AttributionError } from '../core/errors'
+import { METHOD_REGISTRY } from '../registry'
 
 /** What LLMAttribution needs from a causal LM (a `CausalLm` satisfies it). */
 export interface LlmScorer extends LlmTokenizer {
@@ -24,7 +25,7 @@ export interface LlmScorer extends LlmTokenizer {
 export type PerturbationAttributeFn = (
   forward: MaskForward,
   nFeatures: number,
-  options: MethodOptions,
+  options: MethodOptions & ReplayDraws,
   control?: RunControl,
 ) => Promise<number[][]>
 
@@ -40,7 +41,21 @@ export interface LlmAttributionResult {
   targetIds: number[]
 }
 
-export interface LlmAttributeOptions extends MethodOptions {
+/**
+ * Recorded draws to replay instead of the seeded RNG (Captum's own permutations and
+ * coalitions, for the reference tests). Not part of the request JSON: only code that
+ * calls `runLlmRequest` or a method directly can pass them.
+ */
+export interface ReplayDraws {
+  /** ShapleyValueSampling: each a permutation of 0…M−1. */
+  permutations?: number[][]
+  /** Lime, KernelShap: [nSamples][nFeatures] 0/1. */
+  coalitions?: Array<ArrayLike<number>>
+  /** Lime, KernelShap: the recorded similarity weights, one per coalition. */
+  weights?: number[]
+}
+
+export interface LlmAttributeOptions extends MethodOptions, ReplayDraws {
   /** Ids or BPE strings removed from a string target. */
   skipTokens?: Array<number | string>
   /** Greedy generation length when the target is null (Captum's default gen_args: 25). */
@@ -48,9 +63,6 @@ export interface LlmAttributeOptions extends MethodOptions {
   /** Runs averaged (Captum's `num_trials`, default 1); trial t uses seed `seed + t`. */
   numTrials?: number
 }
-
-/** Methods whose forward returns `[Σ_k logp_k, logp_1, …, logp_T]` (Captum's per-token attribution). */
-const PER_TOKEN: ReadonlySet<PerturbationMethodName> = new Set(['FeatureAblation', 'ShapleyValues', 'ShapleyValueSampling'])
 
 /**
  * Captum's pretty output tokens: each token's text with `\n` escaped and surrounding
@@ -80,7 +92,8 @@ export class LLMAttribution {
     private readonly lm: LlmScorer,
     readonly attrTarget: 'log_prob' | 'prob' = 'log_prob',
   ) {
-    this.includePerTokenAttr = PER_TOKEN.has(methodName)
+    // Per-token methods' forward returns `[Σ_k logp_k, logp_1, …, logp_T]` (Captum's token_attr).
+    this.includePerTokenAttr = METHOD_REGISTRY[methodName].perTokenOutput
   }
 
   /** Target ids: a string is encoded without special tokens and `skipTokens` removed; null generates. */

@@ -2,8 +2,8 @@
  * The perturbation methods LLMAttribution can wrap, adapted to one calling convention
  * (`PerturbationAttributeFn`: attributions of every forward output, [nOutputs][nFeatures]).
  * The algorithms themselves live in `engine/methods/` (one per module); every option of
- * the request (nSamples, seed, perturbationsPerEval, alpha, and the replay injections
- * permutations / coalitions / weights) is passed through unchanged.
+ * the request (nSamples, seed, perturbationsPerEval, alpha), and the tests' replayed draws
+ * (`ReplayDraws`: permutations / coalitions / weights), is passed through unchanged.
  */
 import type { PerturbationMethodName } from '../api'
 import type { MaskForward } from '../core/types'

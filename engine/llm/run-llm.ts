@@ -7,18 +7,20 @@ import type { AttributionRequest, LlmResponse, PerturbationMethodName } from '..
 import type { RunControl } from '../core/types'
 import type { InterpretableInput } from '../inputs/tokenizer'
 import type { CausalLm, CausalLmOptions } from '../models/causal-lm'
+import type { ReplayDraws } from './llm-attribution'
 import { AttributionError } from '../core/errors'
 import { ProductBaselines } from '../inputs/product-baselines'
 import { TextTemplateInput } from '../inputs/text-template-input'
 import { TextTokenInput } from '../inputs/text-token-input'
 import { loadCausalLm } from '../models/causal-lm'
+import { methodsOf } from '../registry'
 import { LLMAttribution } from './llm-attribution'
 import { perturbationMethod } from './perturbation-methods'
 
 /** A loaded model, or where to load one from (a folder in Node, a URL in the browser). */
 export type LlmModelSource = CausalLm | string | { source: string, options?: CausalLmOptions }
 
-const PERTURBATION: ReadonlySet<string> = new Set(['FeatureAblation', 'ShapleyValues', 'ShapleyValueSampling', 'Lime', 'KernelShap'])
+const PERTURBATION: ReadonlySet<string> = new Set(methodsOf('perturbation'))
 
 const cache = new Map<string, Promise<CausalLm>>()
 
@@ -64,7 +66,8 @@ export function buildLlmInput(request: AttributionRequest, lm: CausalLm): Interp
 
 /**
  * Runs one LLM perturbation attribution request (FeatureAblation, ShapleyValues,
- * ShapleyValueSampling, Lime, KernelShap) with Captum 0.8 semantics.
+ * ShapleyValueSampling, Lime, KernelShap) with Captum 0.8 semantics. `replay` (tests
+ * only) replays recorded draws instead of the seeded RNG.
  *
  * @example
  * const res = await runLlmRequest({
@@ -73,7 +76,7 @@ export function buildLlmInput(request: AttributionRequest, lm: CausalLm): Interp
  * }, 'fixtures/tiny-gpt2')
  * res.seqAttr.length === res.inputTokens.length
  */
-export async function runLlmRequest(request: AttributionRequest, modelSource: LlmModelSource, control?: RunControl): Promise<LlmResponse> {
+export async function runLlmRequest(request: AttributionRequest, modelSource: LlmModelSource, control?: RunControl, replay: ReplayDraws = {}): Promise<LlmResponse> {
   const t0 = Date.now()
   if (!PERTURBATION.has(request.method))
     throw new AttributionError('bad-request', `${request.method} is not a perturbation method (the gradient methods run through LLMGradientAttribution).`)
@@ -92,7 +95,7 @@ export async function runLlmRequest(request: AttributionRequest, modelSource: Ll
   const fn = await perturbationMethod(method)
   const llm = new LLMAttribution(method, fn, lm, attrTarget)
   const target = request.target ?? null
-  const res = await llm.attribute(inp, target, { ...options, maxNewTokens: options.maxNewTokens ?? 25 }, control)
+  const res = await llm.attribute(inp, target, { ...options, ...replay, maxNewTokens: options.maxNewTokens ?? 25 }, control)
   return {
     kind: 'llm',
     inputTokens: res.inputTokens,

@@ -89,26 +89,26 @@ describe.skipIf(!HAS_SHARED)(`LLMAttribution vs Captum 0.8 on gpt2-tiny case a $
 
   it('shapleyValueSampling replayed from the recorded permutations matches', async () => {
     const svs = result('ShapleyValueSampling')
-    const res = await runLlmRequest(request('ShapleyValueSampling', { permutations: svs.permutations }), lm)
+    const res = await runLlmRequest(request('ShapleyValueSampling'), lm, {}, { permutations: svs.permutations })
     expect(maxAbsDiff(res.seqAttr, svs.seq_attr)).toBeLessThan(5e-5)
     res.tokenAttr!.forEach((row, k) => expect(maxAbsDiff(row, svs.token_attr![k]!)).toBeLessThan(5e-5))
   })
 
   it('kernelShap replayed from the recorded coalitions and weights matches', async () => {
     const ks = result('KernelShap')
-    const res = await runLlmRequest(request('KernelShap', { coalitions: ks.evals.map(e => e.mask[0]), weights: ks.similarity_weights }), lm)
+    const res = await runLlmRequest(request('KernelShap'), lm, {}, { coalitions: ks.evals.map(e => e.mask[0]!), weights: ks.similarity_weights })
     expect(res.tokenAttr).toBeNull()
     expect(maxAbsDiff(res.seqAttr, ks.seq_attr)).toBeLessThan(5e-5)
   })
 
   it('lime replayed from the recorded coalitions and weights matches (alpha 0.01 and 1e-5)', async () => {
     const lime = result('Lime', 0.01)
-    const res = await runLlmRequest(request('Lime', { coalitions: lime.evals.map(e => e.mask[0]), weights: lime.similarity_weights, alpha: 0.01 }), lm)
+    const res = await runLlmRequest(request('Lime', { alpha: 0.01 }), lm, {}, { coalitions: lime.evals.map(e => e.mask[0]!), weights: lime.similarity_weights })
     expect(res.tokenAttr).toBeNull()
     expect(maxAbsDiff(res.seqAttr, lime.seq_attr)).toBeLessThan(5e-5)
     expect(res.seqAttr.slice(0, 15).every(v => v === 0)).toBe(true)
     const lime5 = result('Lime', 1e-5)
-    const res5 = await runLlmRequest(request('Lime', { coalitions: lime5.evals.map(e => e.mask[0]), weights: lime5.similarity_weights, alpha: 1e-5 }), lm)
+    const res5 = await runLlmRequest(request('Lime', { alpha: 1e-5 }), lm, {}, { coalitions: lime5.evals.map(e => e.mask[0]!), weights: lime5.similarity_weights })
     expect(maxAbsDiff(res5.seqAttr, lime5.seq_attr)).toBeLessThan(5e-5)
   })
 
