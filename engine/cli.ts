@@ -9,6 +9,7 @@ import type { AttributionRequest } from './api'
  */
 import { readFileSync } from 'node:fs'
 import process from 'node:process'
+import { parseArgs } from 'node:util'
 import { AttributionError } from './core/errors'
 import { nodeEnv } from './node-env'
 import { runRequest } from './run'
@@ -19,11 +20,16 @@ function fail(code: string, message: string): never {
 }
 
 async function main() {
-  const args = process.argv.slice(2)
-  const i = args.indexOf('--request')
-  const path = i >= 0 ? args[i + 1] : undefined
+  const usage = 'usage: npm run --silent attribute -- --request <file.json | ->'
+  let path: string | undefined
+  try {
+    path = parseArgs({ options: { request: { type: 'string' } }, strict: true }).values.request
+  }
+  catch (e) {
+    fail('bad-request', `${(e as Error).message}. ${usage}`)
+  }
   if (!path)
-    fail('bad-request', 'usage: npm run --silent attribute -- --request <file.json | ->')
+    fail('bad-request', usage)
   let request: AttributionRequest | AttributionRequest[]
   try {
     request = JSON.parse(readFileSync(path === '-' ? 0 : path, 'utf8')) as AttributionRequest | AttributionRequest[]

@@ -27,11 +27,9 @@ import { modelHash, sha256Hex } from '../engine/core/manifest'
 import { nodeFiles } from '../engine/core/node-files'
 import { requestKeyOf } from '../engine/core/request-key'
 import { runRequest } from '../engine/run'
+import { parseFlags } from './lib-args'
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback
-}
+const USAGE = 'usage: npm run bake -- [--out public/baked] [--models public/models] [--llm distilgpt2] [--only <demo id,…>]'
 
 /**
  * `modelHash` of a model folder after checking every file against its manifest; null
@@ -54,10 +52,16 @@ async function verifiedModelHash(dir: string): Promise<string | null> {
 }
 
 async function main() {
-  const out = resolve(arg('out', 'public/baked'))
-  const modelsDir = resolve(arg('models', 'public/models'))
-  const llm = arg('llm', 'distilgpt2')
-  const only = arg('only', '')
+  const flags = parseFlags(USAGE, {
+    out: { type: 'string', default: 'public/baked' },
+    models: { type: 'string', default: 'public/models' },
+    llm: { type: 'string', default: 'distilgpt2' },
+    only: { type: 'string', default: '' },
+  })
+  const out = resolve(flags.out)
+  const modelsDir = resolve(flags.models)
+  const llm = flags.llm
+  const only = flags.only
   mkdirSync(out, { recursive: true })
   const indexPath = join(out, 'index.json')
   const old: BakedIndex = existsSync(indexPath) ? JSON.parse(readFileSync(indexPath, 'utf8')) as BakedIndex : { entries: {} }

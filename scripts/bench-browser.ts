@@ -39,22 +39,32 @@ import { markdownTable, median } from '../bench/markdown-table'
 import benchViteConfig, { BENCH_OUT_DIR } from '../bench/vite.config'
 import { chromiumArgs } from '../playwright.config'
 import { watchPage } from '../tests/e2e/helpers'
+import { numberFlag, parseFlags } from './lib-args'
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
+const USAGE = 'usage: npm run bench:browser -- [--quick] [--repeats 3] [--limit-s 300] [--grace-s 30] [--backends wasm,webgpu] [--models tiny,distil] [--webgpu-models tiny] [--methods all|<Method,…>] [--webgpu-methods all|<Method,…>] [--reuse-build]'
+const flags = parseFlags(USAGE, {
+  'quick': { type: 'boolean', default: false },
+  'repeats': { type: 'string' },
+  'limit-s': { type: 'string' },
+  'grace-s': { type: 'string' },
+  'backends': { type: 'string' },
+  'models': { type: 'string' },
+  'webgpu-models': { type: 'string' },
+  'methods': { type: 'string' },
+  'webgpu-methods': { type: 'string' },
+  'reuse-build': { type: 'boolean', default: false },
+})
 const list = (s: string | undefined) => s?.split(',').map(x => x.trim()).filter(Boolean)
 
-const quick = process.argv.includes('--quick')
-const repeats = Number(arg('repeats') ?? (quick ? 1 : 3))
-const limitS = Number(arg('limit-s') ?? 300)
-const graceS = Number(arg('grace-s') ?? 30)
-const backends = list(arg('backends')) ?? ['wasm', 'webgpu']
-const webgpuModels = list(arg('webgpu-models')) ?? ['tiny']
+const quick = flags.quick
+const repeats = numberFlag(USAGE, 'repeats', flags.repeats, quick ? 1 : 3)
+const limitS = numberFlag(USAGE, 'limit-s', flags['limit-s'], 300)
+const graceS = numberFlag(USAGE, 'grace-s', flags['grace-s'], 30)
+const backends = list(flags.backends) ?? ['wasm', 'webgpu']
+const webgpuModels = list(flags['webgpu-models']) ?? ['tiny']
 /** Method names (Captum's class names) to run; 'all' or absent: every one of BENCH_METHODS. */
-const methodsArg = list(arg('methods'))
-const webgpuMethodsArg = list(arg('webgpu-methods'))
+const methodsArg = list(flags.methods)
+const webgpuMethodsArg = list(flags['webgpu-methods'])
 /** Software WebGPU: one method per path of the attribution graph (score, gradient) unless told otherwise. */
 const SOFTWARE_WEBGPU_METHODS: MethodName[] = ['FeatureAblation', 'LayerIntegratedGradients']
 
@@ -263,7 +273,7 @@ async function main() {
     console.log(`bench-browser skipped: no Chromium at ${chromiumPath} (install one, or set CHROMIUM_PATH)`)
     return
   }
-  const names = quick ? ['tiny'] : list(arg('models')) ?? ['tiny', 'distil']
+  const names = quick ? ['tiny'] : list(flags.models) ?? ['tiny', 'distil']
   const folders: Array<[string, string]> = []
   for (const name of names) {
     const folder = MODELS[name]
@@ -285,7 +295,7 @@ async function main() {
       throw new Error(`unknown method "${m}" (known: ${known.join(', ')}, all)`)
   }
 
-  await buildSite(folders.map(([, f]) => f), process.argv.includes('--reuse-build'))
+  await buildSite(folders.map(([, f]) => f), flags['reuse-build'])
   const port = await freePort()
   const stop = await serve(port)
   const origin = `http://127.0.0.1:${port}`

@@ -30,17 +30,22 @@ import { runLlmRequest } from '../engine/llm/run-llm'
 import { loadCausalLm } from '../engine/models/causal-lm'
 import { nodeEnv } from '../engine/node-env'
 import { runRequest } from '../engine/run'
+import { numberFlag, parseFlags } from './lib-args'
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? process.argv[i + 1] : undefined
-}
-const quick = process.argv.includes('--quick')
-const distil = process.argv.includes('--distil')
-const repeats = Number(arg('repeats') ?? (quick ? 1 : 3))
-const shapleySeconds = Number(arg('shapley-seconds') ?? (quick ? 8 : 20))
+const USAGE = 'usage: npm run bench -- [--quick] [--distil] [--repeats 3] [--shapley-seconds 20] [--only llm,scorers,sweeps,shapley,bow]'
+const flags = parseFlags(USAGE, {
+  'quick': { type: 'boolean', default: false },
+  'distil': { type: 'boolean', default: false },
+  'repeats': { type: 'string' },
+  'shapley-seconds': { type: 'string' },
+  'only': { type: 'string' },
+})
+const quick = flags.quick
+const distil = flags.distil
+const repeats = numberFlag(USAGE, 'repeats', flags.repeats, quick ? 1 : 3)
+const shapleySeconds = numberFlag(USAGE, 'shapley-seconds', flags['shapley-seconds'], quick ? 8 : 20)
 /** Comma-separated sections to run (llm, scorers, sweeps, shapley, bow); default all. */
-const only = arg('only')?.split(',')
+const only = flags.only?.split(',')
 const want = (section: string) => !only || only.includes(section)
 
 const TINY = 'fixtures/tiny-gpt2'

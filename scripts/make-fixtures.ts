@@ -7,22 +7,15 @@
 import { resolve } from 'node:path'
 import { writeGpt2Folder } from './fixtures/gpt2-folder'
 import { DISTIL, TINY } from './fixtures/gpt2-weights'
+import { parseFlags, usageError } from './lib-args'
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`)
-  if (i >= 0)
-    return process.argv[i + 1]
-  const eq = process.argv.find(a => a.startsWith(`--${name}=`))
-  return eq?.slice(name.length + 3)
-}
-
-const shapeName = arg('shape') ?? 'tiny'
-if (shapeName !== 'tiny' && shapeName !== 'distil') {
-  console.error(`Unknown --shape ${shapeName} (tiny | distil).`)
-  process.exit(1)
-}
+const USAGE = 'usage: npm run fixtures -- [--shape tiny|distil] [--out DIR]'
+const flags = parseFlags(USAGE, { shape: { type: 'string', default: 'tiny' }, out: { type: 'string' } })
+const shapeName = flags.shape
+if (shapeName !== 'tiny' && shapeName !== 'distil')
+  usageError(USAGE, `unknown --shape ${shapeName} (tiny | distil)`)
 const shape = shapeName === 'tiny' ? TINY : DISTIL
-const out = resolve(arg('out') ?? `fixtures/${shape.name}`)
+const out = resolve(flags.out ?? `fixtures/${shape.name}`)
 const t0 = Date.now()
 const files = await writeGpt2Folder(out, shape)
 console.log(`Wrote ${files.length} files to ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
