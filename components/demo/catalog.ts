@@ -32,6 +32,16 @@ export interface LlmDemoSpec {
   metrics?: string[]
 }
 
+/**
+ * The baselines the TextTokenInput slide offers (GPT-2 ids): "absent" means replaced by
+ * this token, so each one asks a different question of the model.
+ */
+export const TOKEN_BASELINES: Array<{ value: number, label: string, note: string }> = [
+  { value: 0, label: 'id 0 "!"', note: 'Captum\'s default' },
+  { value: 50256, label: 'id 50256 <|endoftext|>', note: 'the EOS token' },
+  { value: 220, label: 'id 220 "Ġ"', note: 'a lone space' },
+]
+
 export interface BowDemoSpec {
   kind: 'bow'
   method: MethodName
@@ -127,6 +137,18 @@ export const COMPARE_METHODS: Array<{ method: MethodName, options?: MethodOption
   { method: 'Lime', options: { nSamples: 200, seed: 0 } },
 ]
 
+/**
+ * The LLM methods compared side by side on distilgpt2 (the Palm Coast prompt): the
+ * perturbation family and LayerIntegratedGradients, at the sample counts of their slides.
+ */
+export const COMPARE_LLM_METHODS: Array<{ method: MethodName, options?: MethodOptions, label?: string }> = [
+  { method: 'FeatureAblation' },
+  { method: 'ShapleyValueSampling', options: { nSamples: 5, seed: 0 }, label: 'SVS(5)' },
+  { method: 'KernelShap', options: { nSamples: 50, seed: 0 }, label: 'KernelShap(50)' },
+  { method: 'Lime', options: { nSamples: 50, seed: 0 }, label: 'Lime(50)' },
+  { method: 'LayerIntegratedGradients', options: { nSteps: 10 }, label: 'LayerIG(10)' },
+]
+
 /** The LLM methods measured on "Which explanation should I trust?". */
 export const FAITHFULNESS_METHODS: Array<{ method: MethodName, options?: MethodOptions }> = [
   { method: 'FeatureAblation' },
@@ -149,7 +171,7 @@ export interface DeckModels {
  * @example
  * requestFor(DEMOS['bow-ig'], { bow: 'bow', llm: 'distilgpt2' })
  */
-export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: string, target?: string | null, method?: MethodName, input?: RequestInput } = {}): AttributionRequest {
+export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: string, target?: string | null, method?: MethodName, input?: RequestInput, baselineToken?: number | string } = {}): AttributionRequest {
   if (spec.kind === 'bow') {
     return {
       model: models.bow,
@@ -165,10 +187,12 @@ export function requestFor(spec: DemoSpec, models: DeckModels, edits: { text?: s
       ? { type: 'template', template: spec.template.template, values: spec.template.values, baselines: spec.template.baselines ?? null, productBaselines: spec.template.productBaselines ?? null }
       : { type: 'text', text: edits.text ?? spec.prompt ?? '' })
   const target = edits.target === undefined ? spec.target : edits.target
+  // The default baseline (0) adds no option, so the request (and its baked result) stays the same.
+  const baseline = edits.baselineToken === undefined || edits.baselineToken === 0 ? {} : { baselineToken: edits.baselineToken }
   return {
     model: models.llm,
     method: edits.method ?? spec.method,
-    options: spec.options ?? {},
+    options: { ...spec.options, ...baseline },
     input,
     target: target === '' && spec.target === null ? null : target,
     ...(spec.metrics?.length ? { metrics: spec.metrics } : {}),
@@ -192,6 +216,11 @@ export function compareRequests(models: DeckModels, text = BOW_COMPARE): Attribu
   return COMPARE_METHODS.map(m => ({ model: models.bow, method: m.method, options: m.options ?? {}, input: { type: 'text', text }, target: null }))
 }
 
+/** The LLM side by side: every method of COMPARE_LLM_METHODS on one prompt and target. */
+export function compareLlmRequests(models: DeckModels, prompt = PALM_COAST_PROMPT, target = PALM_COAST_TARGET): AttributionRequest[] {
+  return COMPARE_LLM_METHODS.map(m => ({ model: models.llm, method: m.method, options: m.options ?? {}, input: { type: 'text', text: prompt }, target }))
+}
+
 export function faithfulnessRequests(models: DeckModels, prompt = PALM_COAST_PROMPT, target = PALM_COAST_TARGET): AttributionRequest[] {
   return FAITHFULNESS_METHODS.map(m => ({
     model: models.llm,
@@ -208,6 +237,7 @@ export function allDefaultRequests(models: DeckModels): Array<{ id: string, requ
   const out = Object.entries(DEMOS).map(([id, spec]) => ({ id, request: requestFor(spec, models) }))
   out.push({ id: 'bow-saturation#1', request: saturationRequests(models)[1]! })
   compareRequests(models).forEach((request, i) => out.push({ id: `compare-bow#${i}`, request }))
+  compareLlmRequests(models).forEach((request, i) => out.push({ id: `compare-llm#${i}`, request }))
   faithfulnessRequests(models).forEach((request, i) => out.push({ id: `faithfulness#${i}`, request }))
   return out
 }

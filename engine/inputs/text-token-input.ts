@@ -29,7 +29,10 @@ export class TextTokenInput implements InterpretableInput {
       throw new AttributionError('empty-input', 'The prompt is empty.')
     this.ids = tokenizer.encode(text)
     const b = options.baselines ?? 0
-    this.baselineId = typeof b === 'number' ? b : tokenizer.convertTokensToIds([b])[0]
+    // A token string is a raw BPE token (Captum: convert_tokens_to_ids), e.g. "Ġthe"; an id
+    // outside the vocabulary is refused here, not as a garbage embedding later.
+    this.baselineId = typeof b === 'number' ? b : tokenizer.convertTokensToIds([b])[0]!
+    tokenizer.convertIdsToTokens([this.baselineId])
     const skip = new Set((options.skipTokens ?? []).map(t => typeof t === 'number' ? t : tokenizer.convertTokensToIds([t])[0]))
     this.featurePositions = this.ids.flatMap((id, i) => skip.has(id) ? [] : [i])
     if (this.featurePositions.length === 0)

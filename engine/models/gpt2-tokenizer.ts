@@ -66,7 +66,7 @@ export function llmTokenizerOf(tokenizer: Pick<PreTrainedTokenizer, 'get_vocab' 
     convertTokensToIds: tokens => tokens.map((t) => {
       const id = vocab.get(t)
       if (id === undefined)
-        throw new AttributionError('bad-request', `"${t}" is not a token of this vocabulary.`)
+        throw new AttributionError('bad-request', `"${t}" is not a token of this vocabulary${t.startsWith(' ') ? ` (a leading space is written Ġ: "Ġ${t.slice(1)}")` : ''}.`)
       return id
     }),
   }
