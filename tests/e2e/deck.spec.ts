@@ -31,6 +31,13 @@ test('walks every slide by keyboard; no external request, no console error; demo
         if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1)
           out.push(`${el.tagName.toLowerCase()}.${el.className}: ${JSON.stringify(el.textContent?.trim().slice(0, 40))} (${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight})`)
       }
+      // The comparison tables and the ρ matrix stay on the slide (the PDF cannot scroll).
+      const box = slide.getBoundingClientRect()
+      for (const el of slide.querySelectorAll<HTMLElement>('[data-testid="spearman"], [data-testid="method-comparison"]')) {
+        const r = el.getBoundingClientRect()
+        if (r.right > box.right + 1 || r.bottom > box.bottom + 1)
+          out.push(`${el.dataset.testid} ends at (${Math.round(r.right)}, ${Math.round(r.bottom)}), the slide at (${Math.round(box.right)}, ${Math.round(box.bottom)})`)
+      }
       return out
     })
     expect(cut, `cut-off code or token labels on slide ${i}`).toEqual([])

@@ -79,7 +79,7 @@ const present = (xs: Array<string | null>) => xs.filter((x): x is string => x !=
 
 /** The strings a demo's page must show, as its component formats them. */
 function expectedStrings(demo: string, responses: AttributionResponse[], barsOnly: Set<string>): string[] {
-  const llm = demo === 'faithfulness' || DEMOS[demo]?.kind === 'llm'
+  const llm = demo === 'faithfulness' || demo === 'compare-llm' || DEMOS[demo]?.kind === 'llm'
   // A printed number counts only if the browser/CLI difference cannot change its last digit.
   const abs = llm && DEMOS[demo] ? Math.min(1e-5, llmTolerance(DEMOS[demo].method)) : llm ? 1e-5 : 1e-7
   tol = llm ? v => abs + 1e-5 * Math.abs(v) : v => 1e-7 + 1e-6 * Math.abs(v)
@@ -91,6 +91,13 @@ function expectedStrings(demo: string, responses: AttributionResponse[], barsOnl
       const values = features.map(w => r.scores[r.words.indexOf(w)] ?? 0)
       const d = chooseDecimals(maxAbs(values))
       return present(values.map(v => stable(v, d)))
+    })
+  }
+  if (demo === 'compare-llm') {
+    // MethodComparison on the LLM: features = the prompt's tokens, rows = each method's seqAttr.
+    return (responses as LlmResponse[]).flatMap((r) => {
+      const d = chooseDecimals(maxAbs(r.seqAttr))
+      return present(r.seqAttr.map(v => stable(v, d)))
     })
   }
   if (demo === 'faithfulness') {

@@ -71,8 +71,8 @@ export async function demoSlides(): Promise<{ total: number, slideOf: Map<string
       slideOf.set('bias-t1', i + 1)
     if (slide.content.includes('<FaithfulnessDemo'))
       slideOf.set('faithfulness', i + 1)
-    if (slide.content.includes('<CompareDemo'))
-      slideOf.set('compare-bow', i + 1)
+    for (const m of slide.content.matchAll(/<CompareDemo(?:\s+model="(\w+)")?\s*\/>/g))
+      slideOf.set(`compare-${m[1] ?? 'bow'}`, i + 1)
   })
   return { total: deck.slides.length, slideOf, barsOnly }
 }
