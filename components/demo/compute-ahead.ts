@@ -40,6 +40,11 @@ export function planAhead(frames: Iterable<AheadFrame>, current: number): Attrib
   return byPage.get(nextPage) ?? []
 }
 
+/** Every request of the frames on slide `page` (the slide on show). */
+export function requestsOn(frames: Iterable<AheadFrame>, page: number): AttributionRequest[] {
+  return [...frames].filter(f => f.page === page).flatMap(f => f.requests() ?? [])
+}
+
 /**
  * The deck's compute-ahead planner: frames register, `setCurrent` is called on every
  * slide change, and `submit` (the engine client's `computeAhead`) gets each new plan.
@@ -54,7 +59,12 @@ export class ComputeAhead {
   private current: number | null = null
   private scheduled = false
 
-  constructor(private readonly submit: (requests: AttributionRequest[]) => void, private readonly enabled = true) {}
+  /**
+   * `submit(next, current)`: `next` is what to compute ahead; `current` the shown slide's
+   * requests, which compute-ahead started and the slide now waits for one after another
+   * (a multi-request demo joins its runs one by one): those must not be cancelled.
+   */
+  constructor(private readonly submit: (next: AttributionRequest[], current: AttributionRequest[]) => void, private readonly enabled = true) {}
 
   register(frame: AheadFrame): () => void {
     this.frames.add(frame)
@@ -78,7 +88,7 @@ export class ComputeAhead {
     queueMicrotask(() => {
       this.scheduled = false
       if (this.current !== null)
-        this.submit(planAhead(this.frames, this.current))
+        this.submit(planAhead(this.frames, this.current), requestsOn(this.frames, this.current))
     })
   }
 }

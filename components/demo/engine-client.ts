@@ -260,10 +260,12 @@ class EngineClient {
    * @example
    * engine.computeAhead(nextSlideRequests) // while the current slide is shown
    */
-  computeAhead(requests: AttributionRequest[]): void {
+  computeAhead(requests: AttributionRequest[], keep: AttributionRequest[] = []): void {
     const wanted = new Map(requests.map(r => [requestKey(r), r]))
+    // The shown slide's runs are kept even before its frame joins them (`keep`).
+    const kept = new Set(keep.map(requestKey))
     for (const [key, { id, pending }] of this.byKey) {
-      if (pending.priority === 'ahead' && pending.subscribers === 0 && !pending.cancelled && !wanted.has(key))
+      if (pending.priority === 'ahead' && pending.subscribers === 0 && !pending.cancelled && !wanted.has(key) && !kept.has(key))
         this.cancelRun(id, pending)
     }
     for (const [key, request] of wanted) {
@@ -334,4 +336,4 @@ class EngineClient {
 export const engine = new EngineClient()
 
 /** The deck's compute-ahead planner (off with `?ahead=off`). */
-export const computeAheadPlanner = new ComputeAhead(requests => engine.computeAhead(requests), typeof location !== 'undefined' && deckConfig().computeAhead)
+export const computeAheadPlanner = new ComputeAhead((next, current) => engine.computeAhead(next, current), typeof location !== 'undefined' && deckConfig().computeAhead)

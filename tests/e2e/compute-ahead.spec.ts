@@ -77,3 +77,20 @@ test('with ?ahead=off nothing is computed ahead: the slide computes on entry', a
   expect(await statesOf(page, DEMO)).toContain('running')
   expect(await page.evaluate(() => document.documentElement.dataset.computedAhead ?? null)).toBeNull()
 })
+
+test('a multi-request demo entered while its rows are still computed ahead keeps them: none is cancelled and restarted', async ({ page }) => {
+  test.setTimeout(360_000)
+  const { slideOf } = await demoSlides()
+  const demo = 'faithfulness'
+  const slide = slideOf.get(demo)!
+  await page.goto(`/${slide - 1}`)
+  // Enter as soon as the first of its five rows is ready, while the others still compute.
+  await page.waitForFunction(() => Number(document.documentElement.dataset.computedAhead ?? 0) >= 1, null, { timeout: 180_000 })
+  const atEntry = Number(await page.evaluate(() => document.documentElement.dataset.computedAhead))
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+  await page.keyboard.press('ArrowRight')
+  expect(await settle(page, demo, 300_000)).toBe('done')
+  // Every row finished as the run compute-ahead started (a cancelled one would restart as a new run).
+  expect(atEntry, 'entered while rows were still computing').toBeLessThan(5)
+  expect(Number(await page.evaluate(() => document.documentElement.dataset.computedAhead))).toBe(5)
+})

@@ -22,6 +22,22 @@ describe('compute-ahead plan', () => {
     expect(planAhead(frames, 1)).toEqual([req('next')])
   })
 
+  it('hands over the shown slide\'s requests too, so its computed-ahead runs are kept while it joins them one by one', async () => {
+    const submitted: Array<{ next: string[], current: string[] }> = []
+    const text = (rs: AttributionRequest[]) => rs.map(r => (r.input as { text: string }).text)
+    const ahead = new ComputeAhead((next, current) => submitted.push({ next: text(next), current: text(current) }))
+    ahead.register({ page: 5, requests: () => [req('row1'), req('row2'), req('row3')] })
+    ahead.register({ page: 6, requests: () => [req('after')] })
+    ahead.setCurrent(4)
+    await Promise.resolve()
+    ahead.setCurrent(5)
+    await Promise.resolve()
+    expect(submitted).toEqual([
+      { next: ['row1', 'row2', 'row3'], current: [] },
+      { next: ['after'], current: ['row1', 'row2', 'row3'] },
+    ])
+  })
+
   it('submits one plan per burst of changes, and nothing when disabled', async () => {
     const plans: AttributionRequest[][] = []
     const ahead = new ComputeAhead(r => plans.push(r))
