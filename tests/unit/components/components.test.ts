@@ -1,18 +1,42 @@
+// @vitest-environment happy-dom
+import type { DOMWrapper, VueWrapper } from '@vue/test-utils'
 import type { Component } from 'vue'
-import type { HostNode } from './harness'
 /**
- * Rendering and event tests of the presentational components, mounted through the real
- * Vue compiler and runtime (see ./harness.ts). Numbers come from the Captum 0.8 reference
- * files in ../shared when present, and from small hand-made inputs otherwise.
+ * Rendering and event tests of the presentational components, compiled by Vue's own
+ * plugin and mounted with @vue/test-utils in happy-dom. Numbers come from the Captum 0.8
+ * reference files in ../shared when present, and from small hand-made inputs otherwise.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { mount as vtuMount } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
 import { chooseDecimals, formatFixed } from '../../../components/lib/format'
 import { attributionColor, maxAbs, rampColor, toCss } from '../../../components/lib/palette'
 import { spearman } from '../../../components/lib/stats'
-import { haveShared, sharedPath } from '../../shared-reference'
-import { componentsDir, flush, loadComponent, mount } from './harness'
+import MethodComparison from '../../../components/MethodComparison.vue'
+import ModelStatus from '../../../components/ModelStatus.vue'
+import RunControls from '../../../components/RunControls.vue'
+import SeqAttrBars from '../../../components/SeqAttrBars.vue'
+import TemplateEditor from '../../../components/TemplateEditor.vue'
+import TokenHeatmap from '../../../components/TokenHeatmap.vue'
+import WordAttribution from '../../../components/WordAttribution.vue'
+
+const componentsDir = path.resolve(__dirname, '../../../components')
+
+// The rules of ../../shared-reference.ts, restated here because that module cannot load
+// under happy-dom: Vite's web transform rewrites its `new URL('.', import.meta.url)` to
+// `new URL("/tests", self.location)`, an http: URL that fileURLToPath rejects.
+// `SHARED_DIR` when set, else <repo>/../shared; REQUIRE_CAPTUM_REFERENCE=1 fails instead of skipping.
+const SHARED_DIR = process.env.SHARED_DIR ? path.resolve(process.env.SHARED_DIR) : path.resolve(__dirname, '../../../..', 'shared')
+const sharedPath = (...parts: string[]) => path.join(SHARED_DIR, ...parts)
+function haveShared(rel: string): boolean {
+  if (existsSync(sharedPath(rel)))
+    return true
+  if (process.env.REQUIRE_CAPTUM_REFERENCE === '1')
+    throw new Error(`REQUIRE_CAPTUM_REFERENCE=1 but the shared reference is missing: ${sharedPath(rel)}`)
+  console.warn(`[tests] skipping the Captum comparisons that need ${sharedPath(rel)} (not found; put ../shared beside the clone to run them)`)
+  return false
+}
 
 const gpt2Ref = sharedPath('captum-reference/gpt2-tiny/reference.json')
 const bowRef = sharedPath('captum-reference/bow/reference.json')
@@ -21,93 +45,109 @@ const HAVE_BOW_REF = haveShared('captum-reference/bow/reference.json')
 
 interface LlmCase { case: string, method: string, seq_attr: number[], token_attr: number[][] | null, input_tokens: string[], output_tokens: string[] }
 
-const C: Record<string, Component> = {}
-beforeAll(async () => {
-  for (const name of ['TokenHeatmap', 'SeqAttrBars', 'WordAttribution', 'MethodComparison', 'TemplateEditor', 'ModelStatus', 'RunControls'])
-    C[name] = await loadComponent(`${name}.vue`)
-})
+type Root = VueWrapper<any>
+type El = DOMWrapper<Element>
 
-const values = (nodes: HostNode[]) => nodes.map(n => Number(n.props['data-value']))
-const cells = (root: HostNode, testId: string) => root.byTestId(testId).findAll(n => n.tag === 'td' && 'data-value' in n.props)
+/** Mounts `comp` with `props`; any Vue warning fails the test. */
+function mount(comp: Component, props: Record<string, unknown>): Root {
+  return vtuMount(comp, {
+    props,
+    global: {
+      config: {
+        warnHandler: (msg: string) => {
+          throw new Error(`Vue warning: ${msg}`)
+        },
+      },
+    },
+  })
+}
+
+/** The one element with this data-testid (fails when there are none or several). */
+function byTestId(root: Root | El, id: string): El {
+  const found = root.findAll(`[data-testid="${id}"]`)
+  if (found.length !== 1)
+    throw new Error(`expected one [data-testid="${id}"], found ${found.length}`)
+  return found[0]!
+}
+
+/** The element's own inline style, as the DOM holds it. */
+const style = (n: El) => (n.element as HTMLElement).style
+
+const values = (nodes: El[]) => nodes.map(n => Number(n.attributes('data-value')))
+const cells = (root: Root, testId: string) => byTestId(root, testId).findAll('td[data-value]')
+const disabled = (n: El) => (n.element as HTMLButtonElement).disabled
 
 describe('tokenHeatmap', () => {
   const input = { inputTokens: ['Dave', 'Ġlives', '<img src=x onerror=alert(1)>'], outputTokens: ['playing', 'golf'], values: [[0.5, -0.25, 0], [-0.5, 0.125, 1e-9]] }
 
-  it('renders one cell per (output, input) with full-precision data-value and shared decimals', async () => {
-    const { root } = mount(C.TokenHeatmap!, input)
-    await flush()
+  it('renders one cell per (output, input) with full-precision data-value and shared decimals', () => {
+    const root = mount(TokenHeatmap, input)
     const td = cells(root, 'token-heatmap')
     expect(values(td)).toEqual(input.values.flat())
     // max |v| = 0.5 → 3 decimals for every cell, so the columns line up.
-    expect(td.map(n => n.textContent.trim())).toEqual(['0.500', '-0.250', '0.000', '-0.500', '0.125', '0.000'])
-    expect(td[1]!.props.title).toBe('input "Ġlives" → output "playing": -0.25')
+    expect(td.map(n => n.text())).toEqual(['0.500', '-0.250', '0.000', '-0.500', '0.125', '0.000'])
+    expect(td[1]!.attributes('title')).toBe('input "Ġlives" → output "playing": -0.25')
   })
 
-  it('colours symmetrically about 0 on ±max|value| (red −, green +, neutral 0)', async () => {
-    const { root } = mount(C.TokenHeatmap!, input)
-    await flush()
-    const bg = cells(root, 'token-heatmap').map(n => (n.props.style as { background: string }).background)
+  it('colours symmetrically about 0 on ±max|value| (red −, green +, neutral 0)', () => {
+    const root = mount(TokenHeatmap, input)
+    const bg = cells(root, 'token-heatmap').map(n => style(n).background)
     expect(bg[0]).toBe(toCss(rampColor(1))) // +max → darkest green
     expect(bg[3]).toBe(toCss(rampColor(0))) // −max → darkest red
     expect(bg[2]).toBe('rgb(255, 255, 191)') // 0 → neutral
     expect(bg[1]).toBe(attributionColor(-0.25, 0.5))
   })
 
-  it('shows tokens as text with the Ġ marker made visible, never as HTML', async () => {
-    const { root } = mount(C.TokenHeatmap!, input)
-    await flush()
-    const heads = root.byTag('th').map(n => n.textContent.trim())
+  it('shows tokens as text with the Ġ marker made visible, never as HTML', () => {
+    const root = mount(TokenHeatmap, input)
+    const heads = root.findAll('th').map(n => n.text())
     expect(heads).toContain('␣lives')
     expect(heads).toContain('<img src=x onerror=alert(1)>')
-    expect(root.byTag('img')).toHaveLength(0)
+    expect(root.findAll('img')).toHaveLength(0)
   })
 
-  it('refuses a values matrix that does not match the tokens', async () => {
-    const { root } = mount(C.TokenHeatmap!, { ...input, values: [[1, 2, 3]] })
-    await flush()
-    expect(root.findAll(n => n.props['data-testid'] === 'token-heatmap')).toHaveLength(0)
-    expect(root.findAll(n => n.props.role === 'alert')[0]!.textContent).toMatch(/1 rows but there are 2 output tokens/)
+  it('refuses a values matrix that does not match the tokens', () => {
+    const root = mount(TokenHeatmap, { ...input, values: [[1, 2, 3]] })
+    expect(root.findAll('[data-testid="token-heatmap"]')).toHaveLength(0)
+    expect(root.findAll('[role="alert"]')[0]!.element.textContent).toMatch(/1 rows but there are 2 output tokens/)
   })
 
-  it('explains a null tokenAttr (Lime / KernelShap) instead of drawing a table', async () => {
-    const { root } = mount(C.TokenHeatmap!, { ...input, values: null })
-    await flush()
-    expect(root.findAll(n => n.props['data-testid'] === 'token-heatmap')).toHaveLength(0)
-    expect(root.byTestId('no-token-attr').textContent).toMatch(/Lime and KernelShap/)
+  it('explains a null tokenAttr (Lime / KernelShap) instead of drawing a table', () => {
+    const root = mount(TokenHeatmap, { ...input, values: null })
+    expect(root.findAll('[data-testid="token-heatmap"]')).toHaveLength(0)
+    expect(byTestId(root, 'no-token-attr').element.textContent).toMatch(/Lime and KernelShap/)
   })
 
   describe.skipIf(!HAVE_GPT2_REF)('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
-    it('shows FeatureAblation token_attr (16 inputs × 8 outputs) exactly', async () => {
+    it('shows FeatureAblation token_attr (16 inputs × 8 outputs) exactly', () => {
       const ref = JSON.parse(readFileSync(gpt2Ref, 'utf8')) as { results: LlmCase[] }
       const fa = ref.results.find(r => r.method === 'FeatureAblation')!
-      const { root } = mount(C.TokenHeatmap!, { inputTokens: fa.input_tokens, outputTokens: fa.output_tokens, values: fa.token_attr! })
-      await flush()
+      const root = mount(TokenHeatmap, { inputTokens: fa.input_tokens, outputTokens: fa.output_tokens, values: fa.token_attr! })
       const td = cells(root, 'token-heatmap')
       expect(td).toHaveLength(fa.input_tokens.length * fa.output_tokens.length)
       expect(values(td)).toEqual(fa.token_attr!.flat())
       const d = chooseDecimals(maxAbs(fa.token_attr!))
-      expect(td.map(n => n.textContent.trim())).toEqual(fa.token_attr!.flat().map(v => formatFixed(v, d)))
+      expect(td.map(n => n.text())).toEqual(fa.token_attr!.flat().map(v => formatFixed(v, d)))
       // The legend spans exactly ±max|token_attr|, like Captum's imshow(vmin, vmax).
-      expect(root.findAll(n => n.props['aria-label'] === 'colour scale')[0]!.textContent).toContain(formatFixed(maxAbs(fa.token_attr!), d))
+      expect(root.findAll('[aria-label="colour scale"]')[0]!.element.textContent).toContain(formatFixed(maxAbs(fa.token_attr!), d))
     })
   })
 })
 
 describe('seqAttrBars', () => {
-  it('draws one bar per feature, green up / red down, heights ∝ |value|', async () => {
+  it('draws one bar per feature, green up / red down, heights ∝ |value|', () => {
     const v = [0.4, -0.2, 0, -0.8]
-    const { root } = mount(C.SeqAttrBars!, { inputTokens: ['a', 'Ġb', 'c', 'd'], values: v, halfHeight: 80 })
-    await flush()
-    const bars = root.byTestId('seq-attr').findAll(n => 'data-value' in n.props)
+    const root = mount(SeqAttrBars, { inputTokens: ['a', 'Ġb', 'c', 'd'], values: v, halfHeight: 80 })
+    const bars = byTestId(root, 'seq-attr').findAll('[data-value]')
     expect(values(bars)).toEqual(v)
-    const style = bars.map(b => b.props.style as { height: string, background: string })
-    expect(style.map(s => s.height)).toEqual(['40px', '20px', '0px', '80px'])
-    expect(style[0]!.background).toBe('#008000')
-    expect(style[1]!.background).toBe('#ff0000')
-    expect(bars[0]!.parent!.props.class).toBe('half pos')
-    expect(bars[3]!.parent!.props.class).toBe('half neg')
-    expect(root.textContent).toContain('␣b')
-    expect(root.textContent).toContain('-0.800')
+    const styles = bars.map(style)
+    expect(styles.map(s => s.height)).toEqual(['40px', '20px', '0px', '80px'])
+    expect(styles[0]!.background).toBe('#008000')
+    expect(styles[1]!.background).toBe('#ff0000')
+    expect(bars[0]!.element.parentElement!.getAttribute('class')).toBe('half pos')
+    expect(bars[3]!.element.parentElement!.getAttribute('class')).toBe('half neg')
+    expect(root.text()).toContain('␣b')
+    expect(root.text()).toContain('-0.800')
   })
 })
 
@@ -125,36 +165,35 @@ describe('wordAttribution', () => {
     { text: '!', token: null, status: 'dropped' as const },
   ]
 
-  it('shades used words by their token score and greys words the model never saw', async () => {
+  it('shades used words by their token score and greys words the model never saw', () => {
     const words = ['<UNK>', 'game', 'love']
     const scores = [0.01, -0.1, 0.5]
-    const { root } = mount(C.WordAttribution!, { words, scores, alignment })
-    await flush()
-    const p = root.byTestId('word-attribution')
-    const scored = p.findAll(n => 'data-value' in n.props)
-    expect(scored.map(n => n.textContent)).toEqual(['love', 'games'])
+    const root = mount(WordAttribution, { words, scores, alignment })
+    const p = byTestId(root, 'word-attribution')
+    const scored = p.findAll('[data-value]')
+    expect(scored.map(n => n.element.textContent)).toEqual(['love', 'games'])
     expect(values(scored)).toEqual([0.5, -0.1])
-    expect((scored[0]!.props.style as { background: string }).background).toBe(toCss(rampColor(1)))
-    expect(scored[1]!.props.title).toBe('"games" (model token "game"): -0.1')
-    const unseen = p.findAll(n => n.props.class === 'word unseen')
-    expect(unseen.map(n => n.props.title)).toEqual([
+    expect(style(scored[0]!).background).toBe(toCss(rampColor(1)))
+    expect(scored[1]!.attributes('title')).toBe('"games" (model token "game"): -0.1')
+    const unseen = p.findAll('[class]').filter(n => n.attributes('class') === 'word unseen')
+    expect(unseen.map(n => n.attributes('title'))).toEqual([
       '"I": stopword: removed before the model sees the text',
       '"this": stopword: removed before the model sees the text',
       '"zzyzx": not in the vocabulary: the model saw <UNK> (score of <UNK>: 0.01)',
       '"!": dropped by the tokenizer (punctuation or not a word)',
     ])
     // The typed sentence is kept verbatim (markers live in separate <sup> elements).
-    const text = p.findAll(n => n.tag === 'span').filter(n => n.props.class !== undefined).map(n => n.children[0]!.textContent).join('')
+    const text = p.findAll('span[class]').map(n => n.element.firstChild!.textContent).join('')
     expect(text).toBe('I love this games zzyzx!')
   })
 
   describe.skipIf(!HAVE_BOW_REF)('with the Captum 0.8 BoW reference (skipped when ../shared is absent)', () => {
-    it('shows the IG scores of "I love this game!"', async () => {
+    it('shows the IG scores of "I love this game!"', () => {
       const ref = JSON.parse(readFileSync(bowRef, 'utf8')) as { inputs: Array<{ id: string, text: string, words: string[], attributions: Record<string, { scores: number[] }> }> }
       const s01 = ref.inputs.find(i => i.id === 's01_short_pos')!
       const scores = s01.attributions.integrated_gradients_gausslegendre!.scores
       expect(s01.words).toEqual(['game', 'love'])
-      const { root } = mount(C.WordAttribution!, {
+      const root = mount(WordAttribution, {
         words: s01.words,
         scores,
         alignment: [
@@ -168,65 +207,61 @@ describe('wordAttribution', () => {
           { text: '!', token: null, status: 'dropped' },
         ],
       })
-      await flush()
-      const scored = root.byTestId('word-attribution').findAll(n => 'data-value' in n.props)
-      expect(scored.map(n => n.textContent)).toEqual(['love', 'game'])
+      const scored = byTestId(root, 'word-attribution').findAll('[data-value]')
+      expect(scored.map(n => n.element.textContent)).toEqual(['love', 'game'])
       expect(values(scored)).toEqual([scores[1], scores[0]])
     })
   })
 })
 
 describe('methodComparison', () => {
-  function check(features: string[], methods: Array<{ name: string, values: number[] }>, root: HostNode) {
+  function check(features: string[], methods: Array<{ name: string, values: number[] }>, root: Root) {
     expect(values(cells(root, 'method-comparison'))).toEqual(methods.flatMap(m => m.values))
-    const rho = root.byTestId('spearman').findAll(n => n.tag === 'td')
+    const rho = byTestId(root, 'spearman').findAll('td')
     expect(rho).toHaveLength(methods.length ** 2)
     for (let i = 0; i < methods.length; i++) {
       for (let j = 0; j < methods.length; j++) {
         const expected = spearman(methods[i]!.values, methods[j]!.values)
         const cell = rho[i * methods.length + j]!
         if (expected === null)
-          expect(cell.textContent.trim()).toBe('—')
+          expect(cell.text()).toBe('—')
         else
-          expect(Number(cell.props['data-value'])).toBeCloseTo(expected, 12)
+          expect(Number(cell.attributes('data-value'))).toBeCloseTo(expected, 12)
       }
     }
     expect(features.length).toBe(methods[0]!.values.length)
   }
 
-  it('tabulates methods × features and the pairwise Spearman ρ', async () => {
+  it('tabulates methods × features and the pairwise Spearman ρ', () => {
     const features = ['a', 'b', 'c', 'd']
     const methods = [
       { name: 'FeatureAblation', values: [1, 2, 3, 4] },
       { name: 'Saliency', values: [10, 20, 20, 5] },
       { name: 'Reverse', values: [4, 3, 2, 1] },
     ]
-    const { root } = mount(C.MethodComparison!, { features, methods })
-    await flush()
+    const root = mount(MethodComparison, { features, methods })
     check(features, methods, root)
-    const rho = root.byTestId('spearman').findAll(n => n.tag === 'td')
-    expect(rho[0]!.textContent.trim()).toBe('1.00')
-    expect(rho[2]!.textContent.trim()).toBe('-1.00')
+    const rho = byTestId(root, 'spearman').findAll('td')
+    expect(rho[0]!.text()).toBe('1.00')
+    expect(rho[2]!.text()).toBe('-1.00')
     // Each row on its own scale: the largest cell of every row is the darkest green.
     const td = cells(root, 'method-comparison')
-    expect((td[3]!.props.style as { background: string }).background).toBe(toCss(rampColor(1)))
-    expect((td[5]!.props.style as { background: string }).background).toBe(toCss(rampColor(1)))
+    expect(style(td[3]!).background).toBe(toCss(rampColor(1)))
+    expect(style(td[5]!).background).toBe(toCss(rampColor(1)))
   })
 
-  it('refuses rows of the wrong length', async () => {
-    const { root } = mount(C.MethodComparison!, { features: ['a', 'b'], methods: [{ name: 'X', values: [1] }] })
-    await flush()
-    expect(root.findAll(n => n.props.role === 'alert')[0]!.textContent).toMatch(/X has 1 values for 2 features/)
+  it('refuses rows of the wrong length', () => {
+    const root = mount(MethodComparison, { features: ['a', 'b'], methods: [{ name: 'X', values: [1] }] })
+    expect(root.findAll('[role="alert"]')[0]!.element.textContent).toMatch(/X has 1 values for 2 features/)
   })
 
   describe.skipIf(!HAVE_GPT2_REF)('with the Captum 0.8 gpt2-tiny reference (skipped when ../shared is absent)', () => {
-    it('compares FA, ShapleyValueSampling, KernelShap and LayerIG seq_attr', async () => {
+    it('compares FA, ShapleyValueSampling, KernelShap and LayerIG seq_attr', () => {
       const ref = JSON.parse(readFileSync(gpt2Ref, 'utf8')) as { results: LlmCase[] }
       const pick = ['FeatureAblation', 'ShapleyValueSampling', 'KernelShap', 'LayerIntegratedGradients']
       const methods = pick.map(name => ({ name, values: ref.results.find(r => r.method === name)!.seq_attr }))
       const features = ref.results[0]!.input_tokens
-      const { root } = mount(C.MethodComparison!, { features, methods })
-      await flush()
+      const root = mount(MethodComparison, { features, methods })
       check(features, methods, root)
     })
   })
@@ -238,28 +273,26 @@ describe('templateEditor', () => {
   it('lists slots, reports missing/extra values and emits the RequestInput when valid', async () => {
     const submitted: unknown[] = []
     const changes: unknown[] = []
-    const { root } = mount(C.TemplateEditor!, {
+    const root = mount(TemplateEditor, {
       template: T1,
       values: { name: 'Georg', country: 'Germany', city: 'Bonn' },
       productBaselines: { name: ['John', 'Maria'], country: ['Togo'], job: ['nurse', ''] },
       onSubmit: (x: unknown) => submitted.push(x),
       onChange: (x: unknown) => changes.push(x),
     })
-    await flush()
-    expect(root.findAll(n => n.props.class === 'slot').map(n => n.textContent)).toEqual(['name', 'country', 'job'])
-    expect(root.byTestId('template-errors').byTag('li').map(n => n.textContent.trim())).toEqual([
+    expect(root.findAll('[class]').filter(n => n.attributes('class') === 'slot').map(n => n.element.textContent)).toEqual(['name', 'country', 'job'])
+    expect(byTestId(root, 'template-errors').findAll('li').map(n => n.text())).toEqual([
       'Missing value for slot: job.',
       'Value given for a name that is not a slot: city.',
     ])
-    expect(root.byTestId('template-submit').props.disabled).toBe(true)
+    expect(disabled(byTestId(root, 'template-submit'))).toBe(true)
     expect(changes).toEqual([null]) // the initial state is reported, invalid
-    root.byTestId('template-editor').trigger('submit')
+    await byTestId(root, 'template-editor').trigger('submit')
     expect(submitted).toEqual([])
 
-    root.byTestId('template-values').setValue('name: Georg\ncountry: Germany\njob: janitor')
-    await flush()
-    expect(root.findAll(n => n.props['data-testid'] === 'template-errors')).toHaveLength(0)
-    expect(root.byTestId('template-submit').props.disabled).toBeUndefined()
+    await byTestId(root, 'template-values').setValue('name: Georg\ncountry: Germany\njob: janitor')
+    expect(root.findAll('[data-testid="template-errors"]')).toHaveLength(0)
+    expect(disabled(byTestId(root, 'template-submit'))).toBe(false)
     const expected = {
       type: 'template',
       template: T1,
@@ -267,21 +300,22 @@ describe('templateEditor', () => {
       productBaselines: { name: ['John', 'Maria'], country: ['Togo'], job: ['nurse', ''] },
     }
     expect(changes.at(-1)).toEqual(expected)
-    root.byTestId('template-editor').trigger('submit')
+    await byTestId(root, 'template-editor').trigger('submit')
     expect(submitted).toEqual([expected])
+    // The callbacks above are the component's declared emits, one payload each.
+    expect(root.emitted('submit')).toEqual([[expected]])
   })
 
-  it('renders typed text as text', async () => {
-    const { root } = mount(C.TemplateEditor!, { template: '{<script>x</script>}', values: {} })
-    await flush()
-    expect(root.findAll(n => n.props.class === 'slot')[0]!.textContent).toBe('<script>x</script>')
-    expect(root.byTag('script')).toHaveLength(0)
+  it('renders typed text as text', () => {
+    const root = mount(TemplateEditor, { template: '{<script>x</script>}', values: {} })
+    expect(root.findAll('[class]').filter(n => n.attributes('class') === 'slot')[0]!.element.textContent).toBe('<script>x</script>')
+    expect(root.findAll('script')).toHaveLength(0)
   })
 })
 
 describe('modelStatus', () => {
   it('shows the backend badge, bytes, percent and ETA', async () => {
-    const { root, props } = mount(C.ModelStatus!, {
+    const root = mount(ModelStatus, {
       name: 'distilgpt2',
       phase: 'downloading',
       mode: 'live',
@@ -290,42 +324,34 @@ describe('modelStatus', () => {
       totalBytes: 256 * 2 ** 20,
       elapsedMs: 2000,
     })
-    await flush()
-    const badge = root.byTestId('backend-badge')
-    expect(badge.textContent).toBe('WASM')
-    expect(badge.props['data-backend']).toBe('wasm')
-    expect(root.byTestId('model-state').textContent).toMatch(/live · distilgpt2 · downloading/)
-    expect(root.textContent).toContain('64 MiB / 256 MiB (25 %) · ETA 6.0 s')
-    props.backend = 'webgpu'
-    props.phase = 'ready'
-    props.mode = 'recorded'
-    await flush()
-    expect(root.byTestId('backend-badge').textContent).toBe('WebGPU')
-    expect(root.byTestId('backend-badge').props['data-backend']).toBe('webgpu')
-    expect(root.byTestId('model-state').textContent).toMatch(/recorded · distilgpt2 · ready/)
-    expect(root.byTag('progress')).toHaveLength(0)
-    props.backend = 'cpu'
-    await flush()
-    expect(root.byTestId('backend-badge').textContent).toBe('CPU')
+    const badge = byTestId(root, 'backend-badge')
+    expect(badge.element.textContent).toBe('WASM')
+    expect(badge.attributes('data-backend')).toBe('wasm')
+    expect(byTestId(root, 'model-state').element.textContent).toMatch(/live · distilgpt2 · downloading/)
+    expect(root.element.textContent).toContain('64 MiB / 256 MiB (25 %) · ETA 6.0 s')
+    await root.setProps({ backend: 'webgpu', phase: 'ready', mode: 'recorded' })
+    expect(byTestId(root, 'backend-badge').element.textContent).toBe('WebGPU')
+    expect(byTestId(root, 'backend-badge').attributes('data-backend')).toBe('webgpu')
+    expect(byTestId(root, 'model-state').element.textContent).toMatch(/recorded · distilgpt2 · ready/)
+    expect(root.findAll('progress')).toHaveLength(0)
+    await root.setProps({ backend: 'cpu' })
+    expect(byTestId(root, 'backend-badge').element.textContent).toBe('CPU')
   })
 
   it('names the full-logits fallback scorer beside the badge, and only that one', async () => {
-    const { root, props } = mount(C.ModelStatus!, { phase: 'ready', mode: 'live', backend: 'wasm', threads: 2, scorer: 'full-logits' })
-    await flush()
-    expect(root.byTestId('backend-badge').textContent).toBe('WASM · 2 threads')
-    expect(root.byTestId('scorer-note').textContent).toBe('full logits')
-    expect(String(root.byTestId('scorer-note').props.title)).toContain('model.safetensors')
-    props.scorer = 'attribution-graph'
-    await flush()
-    expect(root.findAll(n => n.props['data-testid'] === 'scorer-note')).toHaveLength(0)
+    const root = mount(ModelStatus, { phase: 'ready', mode: 'live', backend: 'wasm', threads: 2, scorer: 'full-logits' })
+    expect(byTestId(root, 'backend-badge').element.textContent).toBe('WASM · 2 threads')
+    expect(byTestId(root, 'scorer-note').element.textContent).toBe('full logits')
+    expect(String(byTestId(root, 'scorer-note').attributes('title'))).toContain('model.safetensors')
+    await root.setProps({ scorer: 'attribution-graph' })
+    expect(root.findAll('[data-testid="scorer-note"]')).toHaveLength(0)
   })
 
-  it('omits the ETA when the total size is unknown', async () => {
-    const { root } = mount(C.ModelStatus!, { phase: 'downloading', backend: null, loadedBytes: 1536, totalBytes: null, elapsedMs: 1000 })
-    await flush()
-    expect(root.findAll(n => n.props['data-testid'] === 'backend-badge')).toHaveLength(0)
-    expect(root.textContent).toContain('1.5 KiB')
-    expect(root.textContent).not.toContain('ETA')
+  it('omits the ETA when the total size is unknown', () => {
+    const root = mount(ModelStatus, { phase: 'downloading', backend: null, loadedBytes: 1536, totalBytes: null, elapsedMs: 1000 })
+    expect(root.findAll('[data-testid="backend-badge"]')).toHaveLength(0)
+    expect(root.element.textContent).toContain('1.5 KiB')
+    expect(root.element.textContent).not.toContain('ETA')
   })
 })
 
@@ -333,7 +359,7 @@ describe('runControls', () => {
   it('emits run and cancel, and shows done/total with an ETA', async () => {
     let runs = 0
     let cancels = 0
-    const { root, props, unmount } = mount(C.RunControls!, {
+    const root = mount(RunControls, {
       running: false,
       done: 0,
       total: 0,
@@ -341,22 +367,20 @@ describe('runControls', () => {
       onRun: () => runs++,
       onCancel: () => cancels++,
     })
-    await flush()
-    expect(root.byTestId('cancel-button').props.disabled).toBe(true)
-    expect(root.byTestId('run-button').props['aria-label']).toBe('Run')
-    root.byTestId('run-button').trigger('click')
+    expect(disabled(byTestId(root, 'cancel-button'))).toBe(true)
+    expect(byTestId(root, 'run-button').attributes('aria-label')).toBe('Run')
+    await byTestId(root, 'run-button').trigger('click')
     expect(runs).toBe(1)
 
-    Object.assign(props, { running: true, done: 25, total: 100, elapsedMs: 2000 })
-    await flush()
-    expect(root.byTestId('run-button').props.disabled).toBe(true)
-    expect(root.byTestId('cancel-button').props.disabled).toBeUndefined()
-    const bar = root.byTestId('progress')
-    expect([bar.props.value, bar.props.max]).toEqual([25, 100])
-    expect(root.textContent).toContain('25/100 · ETA 6.0 s')
-    root.byTestId('cancel-button').trigger('click')
+    await root.setProps({ running: true, done: 25, total: 100, elapsedMs: 2000 })
+    expect(disabled(byTestId(root, 'run-button'))).toBe(true)
+    expect(disabled(byTestId(root, 'cancel-button'))).toBe(false)
+    const bar = byTestId(root, 'progress').element as HTMLProgressElement
+    expect([bar.value, bar.max]).toEqual([25, 100])
+    expect(root.element.textContent).toContain('25/100 · ETA 6.0 s')
+    await byTestId(root, 'cancel-button').trigger('click')
     expect(cancels).toBe(1)
-    unmount()
+    root.unmount()
   })
 })
 
