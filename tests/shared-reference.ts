@@ -7,11 +7,13 @@
  * instead of skipping it, so a moved reference can never turn the comparisons off silently.
  */
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repo root. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..')
+// Not `new URL('.', import.meta.url)`: Vite rewrites that pattern as an asset URL in a
+// happy-dom test file (an http: URL), and fileURLToPath then throws.
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
 /** The shared folder: `SHARED_DIR` when set, else `<repo>/../shared`. */
 export const SHARED_DIR = process.env.SHARED_DIR ? resolve(process.env.SHARED_DIR) : resolve(REPO_ROOT, '..', 'shared')

@@ -6,7 +6,7 @@ import type { Component } from 'vue'
  * plugin and mounted with @vue/test-utils in happy-dom. Numbers come from the Captum 0.8
  * reference files in ../shared when present, and from small hand-made inputs otherwise.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { mount as vtuMount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
@@ -20,23 +20,9 @@ import SeqAttrBars from '../../../components/SeqAttrBars.vue'
 import TemplateEditor from '../../../components/TemplateEditor.vue'
 import TokenHeatmap from '../../../components/TokenHeatmap.vue'
 import WordAttribution from '../../../components/WordAttribution.vue'
+import { haveShared, sharedPath } from '../../shared-reference'
 
 const componentsDir = path.resolve(__dirname, '../../../components')
-
-// The rules of ../../shared-reference.ts, restated here because that module cannot load
-// under happy-dom: Vite's web transform rewrites its `new URL('.', import.meta.url)` to
-// `new URL("/tests", self.location)`, an http: URL that fileURLToPath rejects.
-// `SHARED_DIR` when set, else <repo>/../shared; REQUIRE_CAPTUM_REFERENCE=1 fails instead of skipping.
-const SHARED_DIR = process.env.SHARED_DIR ? path.resolve(process.env.SHARED_DIR) : path.resolve(__dirname, '../../../..', 'shared')
-const sharedPath = (...parts: string[]) => path.join(SHARED_DIR, ...parts)
-function haveShared(rel: string): boolean {
-  if (existsSync(sharedPath(rel)))
-    return true
-  if (process.env.REQUIRE_CAPTUM_REFERENCE === '1')
-    throw new Error(`REQUIRE_CAPTUM_REFERENCE=1 but the shared reference is missing: ${sharedPath(rel)}`)
-  console.warn(`[tests] skipping the Captum comparisons that need ${sharedPath(rel)} (not found; put ../shared beside the clone to run them)`)
-  return false
-}
 
 const gpt2Ref = sharedPath('captum-reference/gpt2-tiny/reference.json')
 const bowRef = sharedPath('captum-reference/bow/reference.json')

@@ -1,14 +1,15 @@
-import type { Component } from 'vue'
-import type { HostNode } from './harness'
+// @vitest-environment happy-dom
+import type { DOMWrapper } from '@vue/test-utils'
 /**
  * The colour-scale rules of the attribution views (components/lib/scale.ts): exact zeros
  * say so and stay neutral, several panes share one scale, and a scale below 1e-6 of the
  * output change is never stretched into colour. Also WordAttribution with those rules.
  */
-import { beforeAll, describe, expect, it } from 'vitest'
+import { mount } from '@vue/test-utils'
+import { describe, expect, it } from 'vitest'
 import { attributionColor, rampColor, toCss } from '../../../components/lib/palette'
 import { colorScale, formatAttribution, NOISE_FRACTION, noiseNote } from '../../../components/lib/scale'
-import { flush, loadComponent, mount } from './harness'
+import WordAttribution from '../../../components/WordAttribution.vue'
 
 const NEUTRAL = toCss(rampColor(0.5))
 
@@ -58,26 +59,21 @@ describe('colorScale', () => {
 })
 
 describe('wordAttribution with the scale rules', () => {
-  let W: Component
-  beforeAll(async () => {
-    W = await loadComponent('WordAttribution.vue')
-  })
-  const bg = (n: HostNode) => (n.props.style as { background: string }).background
-  it('draws exact zeros neutral with "0 (exactly)" on a scale shared with another pane', async () => {
+  const bg = (n: DOMWrapper<Element>) => (n.element as HTMLElement).style.background
+  const scoredOf = (w: ReturnType<typeof mount>) => w.get('[data-testid="word-attribution"]').findAll('[data-value]')
+  it('draws exact zeros neutral with "0 (exactly)" on a scale shared with another pane', () => {
     const scale = colorScale([[0, 0], [0.2, 0.4]], 0.6)
-    const { root } = mount(W, { words: ['fun', 'good'], scores: [0, 0], scale })
-    await flush()
-    const scored = root.byTestId('word-attribution').findAll(n => 'data-value' in n.props)
+    const w = mount(WordAttribution, { props: { words: ['fun', 'good'], scores: [0, 0], scale } })
+    const scored = scoredOf(w)
     expect(scored.map(bg)).toEqual([NEUTRAL, NEUTRAL])
-    expect(scored[0]!.props.title).toBe('"fun": 0 (exactly)')
+    expect(scored[0]!.attributes('title')).toBe('"fun": 0 (exactly)')
     // The legend shows the shared ±0.4, not this pane's own 0.
-    expect(root.textContent).toContain('0.400')
+    expect(w.text()).toContain('0.400')
   })
-  it('says so instead of stretching noise to full colour', async () => {
-    const { root } = mount(W, { words: ['fun'], scores: [1e-8], reference: 0.5 })
-    await flush()
-    const scored = root.byTestId('word-attribution').findAll(n => 'data-value' in n.props)
+  it('says so instead of stretching noise to full colour', () => {
+    const w = mount(WordAttribution, { props: { words: ['fun'], scores: [1e-8], reference: 0.5 } })
+    const scored = scoredOf(w)
     expect(bg(scored[0]!)).toBe(NEUTRAL)
-    expect(root.byTestId('scale-note').textContent).toMatch(/below 1e-6 of the output change/)
+    expect(w.get('[data-testid="scale-note"]').text()).toMatch(/below 1e-6 of the output change/)
   })
 })
