@@ -19,7 +19,9 @@ import { readJson } from '../core/files'
 export const BOW_FORMAT = 'explain-llm-live/bow@1'
 export const BOW_CONFIG_FILE = 'bow.json'
 
-export type BowActivation = 'hardsigmoid' | 'sigmoid'
+/** The nonlinearities the BoW model runs, each with PyTorch's forward and backward. */
+export const BOW_ACTIVATIONS = ['hardsigmoid', 'sigmoid'] as const
+export type BowActivation = typeof BOW_ACTIVATIONS[number]
 
 export interface BowTensorEntry {
   name: string
@@ -75,8 +77,11 @@ export async function readBowFolder(files: ModelFiles): Promise<BowWeights> {
     bad(`unknown format ${JSON.stringify(config.format)} (expected ${BOW_FORMAT}).`)
   if (!Array.isArray(config.vocab) || config.vocab.length !== config.layerSizes[0])
     bad(`vocab has ${config.vocab?.length} entries but the first layer expects ${config.layerSizes?.[0]}.`)
-  if (config.activations.length !== config.layerSizes.length - 1)
+  if (!Array.isArray(config.activations) || config.activations.length !== config.layerSizes.length - 1)
     bad('one activation per linear layer is required.')
+  const unknown = config.activations.find(a => !BOW_ACTIVATIONS.includes(a))
+  if (unknown !== undefined)
+    bad(`unknown activation ${JSON.stringify(unknown)} (this engine runs ${BOW_ACTIVATIONS.join(', ')}).`)
   const bytes = await files.readBytes(config.weights.file)
   const floats = new Float32Array(bytes.slice().buffer)
   const byName = new Map(config.weights.tensors.map(t => [t.name, t]))

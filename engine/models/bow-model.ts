@@ -1,4 +1,4 @@
-import type { BowConfig, BowLayer } from '../bow/format'
+import type { BowActivation, BowConfig, BowLayer } from '../bow/format'
 import type { ModelFiles } from '../core/files'
 import type { GradientFn, MaskForward, ScalarForward } from '../core/types'
 import type { TfBackendName } from './tf-backend'
@@ -39,6 +39,16 @@ function hardsigmoidDerivative(z: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.cast(tf.logicalAnd(tf.greater(z, -3), tf.less(z, 3)), 'float32'), 1 / 6))
 }
 
+/** A layer's nonlinearity, as `bow.json`'s `activations` names it. */
+function activate(kind: BowActivation, z: tf.Tensor): tf.Tensor {
+  return kind === 'hardsigmoid' ? hardsigmoid(z) : tf.sigmoid(z)
+}
+
+/** The activation's derivative at z, given its output a = activate(kind, z) (PyTorch's backward). */
+function activationDerivative(kind: BowActivation, z: tf.Tensor, a: tf.Tensor): tf.Tensor {
+  return kind === 'hardsigmoid' ? hardsigmoidDerivative(z) : tf.mul(a, tf.sub(1, a))
+}
+
 /** The rows of a dense vector that a perturbation method treats as features. */
 export interface BowFeatureGroups {
   /** Present vocab indices, ascending: group g ↔ presentIndices[g]. */
@@ -57,6 +67,8 @@ export interface BowFeatureGroups {
 export class BowModel {
   private readonly weights: tf.Tensor2D[] // [in, out] (transposed once for matMul)
   private readonly biases: tf.Tensor1D[]
+  /** One per linear layer, from bow.json (the course model: hardsigmoid ×3, then sigmoid). */
+  private readonly activations: BowActivation[]
   readonly vocabIndex: Map<string, number>
   /** Number of forward rows evaluated since load (for RunStats). */
   rowsEvaluated = 0
@@ -65,6 +77,7 @@ export class BowModel {
   private constructor(readonly config: BowConfig, layers: BowLayer[], readonly backend: TfBackendName) {
     this.weights = layers.map(l => tf.tidy(() => tf.transpose(tf.tensor2d(l.weight, [l.outSize, l.inSize]))) as tf.Tensor2D)
     this.biases = layers.map(l => tf.tensor1d(l.bias))
+    this.activations = layers.map(l => l.activation)
     this.vocabIndex = new Map(config.vocab.map((t, i) => [t, i]))
   }
 
@@ -128,17 +141,13 @@ export class BowModel {
     return tf.tensor2d(flat, [xs.length, v])
   }
 
-  /** The graph: [n, V] → [n, C] sigmoid probabilities. Call inside a tidy/grad. */
-  private logits(x: tf.Tensor): tf.Tensor {
-    let h = x
-    const last = this.weights.length - 1
-    for (let l = 0; l < last; l++)
-      h = hardsigmoid(tf.add(tf.matMul(h, this.weights[l]!), this.biases[l]!))
-    return tf.add(tf.matMul(h, this.weights[last]!), this.biases[last]!)
-  }
-
+  /** The graph: [n, V] → [n, C] class probabilities (each layer's own activation). Call inside a tidy/grad. */
   private probs(x: tf.Tensor): tf.Tensor {
-    return tf.sigmoid(this.logits(x))
+    let h = x
+    this.weights.forEach((w, l) => {
+      h = activate(this.activations[l]!, tf.add(tf.matMul(h, w), this.biases[l]!))
+    })
+    return h
   }
 
   private checkTarget(target: number): void {
@@ -259,7 +268,7 @@ export class BowModel {
       const last = this.weights.length - 1
       for (let l = 0; l <= last; l++) {
         const z = tf.add(tf.matMul(h, this.weights[l]!), this.biases[l]!)
-        h = l < last ? hardsigmoid(z) : tf.sigmoid(z)
+        h = activate(this.activations[l]!, z)
         zs.push(z)
         as.push(h)
       }
@@ -270,11 +279,10 @@ export class BowModel {
       for (let l = last; l >= 0; l--) {
         const zx = top(zs[l]!)
         const zb = bottom(zs[l]!)
-        const isSigmoid = l === last
-        const plain = isSigmoid
-          ? tf.mul(top(as[l]!), tf.sub(1, top(as[l]!)))
-          : hardsigmoidDerivative(zx)
-        const rescaled = withBase && (variant === 'rescale' || (variant === 'captum-module' && isSigmoid))
+        const kind = this.activations[l]!
+        const plain = activationDerivative(kind, zx, top(as[l]!))
+        // Captum's SUPPORTED_NON_LINEAR holds nn.Sigmoid but no hardsigmoid.
+        const rescaled = withBase && (variant === 'rescale' || (variant === 'captum-module' && kind === 'sigmoid'))
         let m = plain
         if (rescaled) {
           const dz = tf.sub(zx, zb)
