@@ -11,7 +11,7 @@ import type { LoadProgress } from './worker-protocol'
 import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
-import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateOptions } from './registry'
+import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateOptions, withDefaults } from './registry'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -73,13 +73,16 @@ export async function detectModelKind(files: ModelFiles): Promise<ModelKind> {
  *   nodeEnv(),
  * )
  */
-export async function runRequest(request: AttributionRequest, env: EngineEnv, control: RunControl = {}): Promise<AttributionResponse> {
-  validateRequest(request)
+export async function runRequest(given: AttributionRequest, env: EngineEnv, control: RunControl = {}): Promise<AttributionResponse> {
+  validateRequest(given)
+  let request = given
   const location = await env.locate(request.model)
   const kind = await detectModelKind(location.files)
   if (!METHOD_REGISTRY[request.method].kinds.includes(kind))
     throw new AttributionError('bad-request', `${request.method} runs on the ${METHOD_REGISTRY[request.method].kinds.map(k => k === 'bow' ? 'BoW' : 'GPT-2').join(' and ')} model, not on ${request.model}.`)
   validateOptions(request.method, request.options, kind)
+  // The registry's defaults, filled in once: every runner below reads complete options.
+  request = { ...request, options: withDefaults(request.method, kind, request.options) }
   if (kind === 'bow') {
     const { runBowRequest } = await import('./bow/run-bow')
     return withThreads(TFJS_WASM_THREADS, await runBowRequest(request, location.files, control, {

@@ -180,6 +180,7 @@ export function bowLimeSimilarity(x: Float64Array, presentIndices: number[]): (m
 export async function runBowRequest(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<BowResponse> {
   const started = performance.now()
   // The registry's request defaults (engine/registry.ts), then the request's own options.
+  // runRequest has filled them in already; the tests and bench-bow call this directly.
   const o: MethodOptions = withDefaults(request.method, 'bow', request.options)
   control?.onProgress?.({ done: 0, total: 1, phase: 'loading model' })
   const model = await loadBowModel(files, runtime.prefer, runtime.wasmPaths)

@@ -1,10 +1,11 @@
-import type { AttributionRequest, MethodName } from '../../../engine/api'
-import { describe, expect, it } from 'vitest'
+import type { AttributionRequest, LlmResponse, MethodName } from '../../../engine/api'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allDefaultRequests } from '../../../components/demo/catalog'
 import { LLM_GRADIENT_METHODS } from '../../../engine/api'
 import { nodeEnv } from '../../../engine/node-env'
 import { METHOD_NAMES, METHOD_REGISTRY, methodsOf, optionsOf, validateOptions, withDefaults } from '../../../engine/registry'
 import { runRequest, validateRequest } from '../../../engine/run'
+import { makeTinyFixture } from '../llm/helpers'
 
 const BOW = 'public/models/bow'
 const text = { type: 'text' as const, text: 'I love this game' }
@@ -90,5 +91,37 @@ describe('options are validated at the boundary, with one line that names the op
   it('knows the model kind once the folder is read: an LLM option on the BoW model is refused', async () => {
     await expect(runRequest(request('FeatureAblation', { maxNewTokens: 3 }), nodeEnv())).rejects.toThrow('FeatureAblation on the BoW model has no option "maxNewTokens".')
     await expect(runRequest(request('LayerIntegratedGradients', {}), nodeEnv())).rejects.toThrow(/LayerIntegratedGradients runs on the GPT-2 model, not on public\/models\/bow/)
+  })
+})
+
+describe('the registry\'s defaults are the ones a request runs with', () => {
+  let fx: { dir: string, cleanup: () => void }
+  beforeAll(async () => {
+    fx = await makeTinyFixture()
+  })
+  afterAll(() => fx?.cleanup())
+
+  const kernelShap = async (options: Record<string, unknown>) => await runRequest({
+    model: fx.dir,
+    method: 'KernelShap',
+    options,
+    input: { type: 'text', text: 'Dave lives in Palm Coast' },
+    target: ' and plays golf',
+  } as AttributionRequest, nodeEnv()) as LlmResponse
+
+  it('on the GPT-2 model: changing the registry\'s default changes what a request without the option runs', async () => {
+    const entry = METHOD_REGISTRY.KernelShap.defaults
+    const saved = entry.gpt2
+    try {
+      entry.gpt2 = { nSamples: 7 }
+      const bare = await kernelShap({})
+      const seven = await kernelShap({ nSamples: 7 })
+      const twentyFive = await kernelShap({ nSamples: 25 })
+      expect(bare.seqAttr).toEqual(seven.seqAttr)
+      expect(bare.seqAttr).not.toEqual(twentyFive.seqAttr)
+    }
+    finally {
+      entry.gpt2 = saved
+    }
   })
 })
