@@ -1,6 +1,6 @@
 import type { EngineEnv } from './run'
 import { resolve } from 'node:path'
-import { nodeFiles } from './core/node-files'
+import { nodeFiles } from './node-files'
 
 /**
  * The engine environment in Node: `model` is a folder path.

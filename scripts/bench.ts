@@ -301,7 +301,7 @@ async function bowTable() {
     return
   }
   const { benchBow } = await import('../engine/bow/bench-bow')
-  const { nodeFiles } = await import('../engine/core/node-files')
+  const { nodeFiles } = await import('../engine/node-files')
   console.log('## 5. BoW classifier, one sentence, every method (Node, tfjs cpu)\n')
   const rows = await benchBow(nodeFiles('public/models/bow'), ['cpu'])
   printTable(rows.map(r => ({ method: r.method, backend: r.backend, ms: r.ms.toFixed(1) })))

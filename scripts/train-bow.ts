@@ -1,4 +1,4 @@
-import type { BowPreprocessConfig } from '../engine/bow/preprocess'
+import type { BowPreprocessConfig } from '../engine/core/bow-format'
 import type { ModelManifest } from '../engine/core/manifest'
 import type { TrainExample } from '../engine/models/bow-train'
 /**
@@ -12,10 +12,10 @@ import type { TrainExample } from '../engine/models/bow-train'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { encodeBowFolder } from '../engine/bow/format'
-import { preprocessText } from '../engine/bow/preprocess'
+import { encodeBowFolder } from '../engine/core/bow-format'
 import { sha256Hex } from '../engine/core/manifest'
 import { Rng } from '../engine/core/rng'
+import { preprocessText } from '../engine/inputs/bow-preprocess'
 import { NLTK_LEMMA_OVERRIDES } from '../engine/models/bow-import'
 import { binaryMetrics, trainBow } from '../engine/models/bow-train'
 import { initTfBackend, tf } from '../engine/models/tf-backend'
@@ -123,7 +123,7 @@ const { BowModel } = await import('../engine/models/bow-model')
 const out = resolve(values.out!)
 mkdirSync(out, { recursive: true })
 for (const [name, data] of Object.entries(files)) writeFileSync(join(out, name), data)
-const { nodeFiles } = await import('../engine/core/node-files')
+const { nodeFiles } = await import('../engine/node-files')
 const model = await BowModel.load(nodeFiles(out))
 async function evaluate(examples: TrainExample[]) {
   const preds: number[] = []

@@ -19,13 +19,14 @@
 import type { AttributionRequest, BowResponse, MethodOptions } from '../api'
 import type { ModelFiles } from '../core/files'
 import type { RunControl } from '../core/types'
+import type { AlignmentEntry } from '../inputs/bow-preprocess'
 import type { DeepLiftModel, GradientResult } from '../methods'
 import type { PerturbFunc } from '../metrics'
 import type { TfBackendName } from '../models/tf-backend'
 import type { IgPath } from './ig-path'
-import type { AlignmentEntry } from './preprocess'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { Rng } from '../core/rng'
+import { preprocessBow } from '../inputs/bow-preprocess'
 import {
   DeepLift,
 
@@ -45,7 +46,6 @@ import { gaussianPerturbation, infidelity, sensitivityMax } from '../metrics'
 import { BowModel } from '../models/bow-model'
 import { withDefaults } from '../registry'
 import { igPath } from './ig-path'
-import { preprocessBow } from './preprocess'
 
 const modelCache = new Map<string, Promise<BowModel>>()
 

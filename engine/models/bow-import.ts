@@ -1,6 +1,6 @@
-import type { BowPreprocessConfig } from '../bow/preprocess'
+import type { BowPreprocessConfig } from '../core/bow-format'
 import type { TorchTensor } from './torch-checkpoint'
-import { encodeBowFolder } from '../bow/format'
+import { encodeBowFolder } from '../core/bow-format'
 /**
  * Converts the course's PyTorch checkpoint (`torch.save({model_state_dict, vocab, idx2token})`
  * from grad_captum.ipynb) into our BoW folder format, through the safe pickle reader.

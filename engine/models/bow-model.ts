@@ -1,8 +1,8 @@
-import type { BowActivation, BowConfig, BowLayer } from '../bow/format'
+import type { BowActivation, BowConfig, BowLayer } from '../core/bow-format'
 import type { ModelFiles } from '../core/files'
 import type { GradientFn, MaskForward, ScalarForward } from '../core/types'
 import type { TfBackendName } from './tf-backend'
-import { readBowFolder } from '../bow/format'
+import { readBowFolder } from '../core/bow-format'
 /**
  * The course's bag-of-words classifier in TensorFlow.js:
  *   x [n, V] → fc1 → hardsigmoid → fc2 → hardsigmoid → fc3 → hardsigmoid → fc4 → sigmoid → [n, 2]

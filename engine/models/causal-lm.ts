@@ -137,7 +137,7 @@ function splitSource(source: string): { base: string, name: string } {
 async function defaultFiles(source: string): Promise<ModelFiles> {
   if (isBrowser || /^https?:\/\//.test(source))
     return httpFiles(source)
-  const { nodeFiles } = await import('../core/node-files')
+  const { nodeFiles } = await import('../node-files')
   return nodeFiles(source)
 }
 

@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest'
 import { bakedEntry, bakedFileName, createBakedLookup } from '../../../components/demo/baked'
 import { allDefaultRequests, DEMOS, requestFor } from '../../../components/demo/catalog'
 import { modelHash } from '../../../engine/core/manifest'
-import { nodeFiles } from '../../../engine/core/node-files'
 import { requestKeyOf } from '../../../engine/core/request-key'
+import { nodeFiles } from '../../../engine/node-files'
 import { runRequest } from '../../../engine/run'
 
 const repo = resolve(__dirname, '../../..')

@@ -4,14 +4,14 @@
  * hand-computed forward, finite-difference gradients, and DeepLift's completeness; an
  * activation the engine does not run is refused when the folder is read.
  */
-import type { BowActivation } from '../../../engine/bow/format'
+import type { BowActivation } from '../../../engine/core/bow-format'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { BOW_CONFIG_FILE, encodeBowFolder } from '../../../engine/bow/format'
-import { nodeFiles } from '../../../engine/core/node-files'
+import { BOW_CONFIG_FILE, encodeBowFolder } from '../../../engine/core/bow-format'
 import { BowModel } from '../../../engine/models/bow-model'
+import { nodeFiles } from '../../../engine/node-files'
 
 // 3 words → 2 hidden (sigmoid) → 2 classes (hardsigmoid). PyTorch layout: weight [out][in].
 const W1 = [0.8, -1.2, 0.5, 0.3, 0.9, -0.7]

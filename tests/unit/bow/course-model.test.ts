@@ -5,11 +5,11 @@ import type { RefInput } from './helpers'
  * The imported course checkpoint against Captum 0.8's numbers (captum-reference/bow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { normalizeWord } from '../../../engine/bow/preprocess'
 import { bowInput, bowLimeSimilarity, clearBowModelCache, loadBowModel, runBowRequest } from '../../../engine/bow/run-bow'
-import { nodeFiles } from '../../../engine/core/node-files'
+import { normalizeWord } from '../../../engine/inputs/bow-preprocess'
 import { GradientShap, KernelShap, Lime, ShapleyValueSampling } from '../../../engine/methods'
 import { NLTK_LEMMA_OVERRIDES } from '../../../engine/models/bow-import'
+import { nodeFiles } from '../../../engine/node-files'
 import { HAVE_SHARED, importCourseModel, loadReference, SKIP_MESSAGE } from './helpers'
 
 if (!HAVE_SHARED)

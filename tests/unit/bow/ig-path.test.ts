@@ -7,7 +7,7 @@ import type { IgPath } from '../../../engine/bow/ig-path'
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { clearBowModelCache, runBowRequest } from '../../../engine/bow/run-bow'
-import { nodeFiles } from '../../../engine/core/node-files'
+import { nodeFiles } from '../../../engine/node-files'
 import { OUR_MODEL } from './helpers'
 
 const files = nodeFiles(OUR_MODEL)

@@ -5,8 +5,8 @@ import type { RefInput } from './helpers'
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearBowModelCache, runBowRequest } from '../../../engine/bow/run-bow'
-import { nodeFiles } from '../../../engine/core/node-files'
 import { initTfBackend } from '../../../engine/models/tf-backend'
+import { nodeFiles } from '../../../engine/node-files'
 import { HAVE_SHARED, importCourseModel, loadReference, SKIP_MESSAGE } from './helpers'
 
 if (!HAVE_SHARED)

@@ -9,7 +9,7 @@ import type { IgPath } from '../../../engine/bow/ig-path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { igPathAt, pathCurve } from '../../../components/lib/ig-path-view'
 import { clearBowModelCache, runBowRequest } from '../../../engine/bow/run-bow'
-import { nodeFiles } from '../../../engine/core/node-files'
+import { nodeFiles } from '../../../engine/node-files'
 import { OUR_MODEL } from '../bow/helpers'
 
 let res: BowResponse & { igPath: IgPath }

@@ -10,23 +10,8 @@
  *   5. drop NLTK's 179 English stopwords (the list lives in the model folder's config)
  *   6. out-of-vocabulary → `<UNK>`, keep the last `maxLen` tokens (the Dataset class).
  */
+import type { BowPreprocessConfig } from '../core/bow-format'
 import lemmatizer from 'wink-lemmatizer'
-
-/** Preprocessing settings stored in the model folder's `bow.json`. */
-export interface BowPreprocessConfig {
-  /** NLTK stopwords (english, 179 words in NLTK's order), compared after lemmatization. */
-  stopwords: string[]
-  /** Keep the last `maxLen` tokens (the notebook's `max_len=128`). */
-  maxLen: number
-  numToken: string
-  unkToken: string
-  /**
-   * Cleaned word → lemma, applied instead of wink-lemmatizer where it is known to differ
-   * from NLTK's WordNetLemmatizer (e.g. NLTK's `us` → `u`). Data, not code: it travels
-   * in the model folder with the vocabulary it was checked against.
-   */
-  lemmaOverrides?: Record<string, string>
-}
 
 export type AlignmentStatus = 'used' | 'stopword' | 'unk' | 'dropped' | 'space'
 

@@ -1,5 +1,4 @@
-import type { ModelFiles } from '../core/files'
-import type { BowPreprocessConfig } from './preprocess'
+import type { ModelFiles } from './files'
 /**
  * The BoW model folder format. `bow.json` marks a folder as a BoW model (the CLI detects
  * the kind by that file) and holds everything but the weights:
@@ -13,8 +12,8 @@ import type { BowPreprocessConfig } from './preprocess'
  *
  * Reading goes through `ModelFiles`, so the same code loads a Node folder or a URL.
  */
-import { AttributionError } from '../core/errors'
-import { readJson } from '../core/files'
+import { AttributionError } from './errors'
+import { readJson } from './files'
 
 export const BOW_FORMAT = 'explain-llm-live/bow@1'
 export const BOW_CONFIG_FILE = 'bow.json'
@@ -22,6 +21,22 @@ export const BOW_CONFIG_FILE = 'bow.json'
 /** The nonlinearities the BoW model runs, each with PyTorch's forward and backward. */
 export const BOW_ACTIVATIONS = ['hardsigmoid', 'sigmoid'] as const
 export type BowActivation = typeof BOW_ACTIVATIONS[number]
+
+/** Preprocessing settings stored in the model folder's `bow.json`. */
+export interface BowPreprocessConfig {
+  /** NLTK stopwords (english, 179 words in NLTK's order), compared after lemmatization. */
+  stopwords: string[]
+  /** Keep the last `maxLen` tokens (the notebook's `max_len=128`). */
+  maxLen: number
+  numToken: string
+  unkToken: string
+  /**
+   * Cleaned word → lemma, applied instead of wink-lemmatizer where it is known to differ
+   * from NLTK's WordNetLemmatizer (e.g. NLTK's `us` → `u`). Data, not code: it travels
+   * in the model folder with the vocabulary it was checked against.
+   */
+  lemmaOverrides?: Record<string, string>
+}
 
 export interface BowTensorEntry {
   name: string

@@ -1,7 +1,7 @@
-import type { ModelFiles } from './files'
+import type { ModelFiles } from './core/files'
 import { access, open, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { AttributionError } from './errors'
+import { AttributionError } from './core/errors'
 
 /**
  * Files of a model folder on disk (Node only: CLI, tests, bake, bench).
