@@ -128,3 +128,16 @@ describe('presenter notes in slides.md', () => {
     expect(total).toBeLessThanOrEqual(40)
   })
 })
+
+describe('students alone', () => {
+  const demoTag = /<(?:\w+Demo|IgExplorer)\b/
+  it('every slide with a demo says what to notice in it, on the slide itself', () => {
+    const slides = splitSlides(readFileSync(SLIDES, 'utf8'))
+    const withDemo = slides.filter(s => demoTag.test(s.body))
+    expect(withDemo.length).toBeGreaterThanOrEqual(20)
+    // The note is for the lecturer; the line must be outside it, where a student reads.
+    const visible = (body: string) => body.replace(/<!--[\s\S]*?-->/g, '')
+    const missing = withDemo.filter(s => !/What to notice:/.test(visible(s.body))).map(s => `slide ${s.index}: ${s.body.match(/^#\s+(.*)$/m)?.[1] ?? '(untitled)'}`)
+    expect(missing).toEqual([])
+  })
+})
