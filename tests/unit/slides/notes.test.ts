@@ -137,7 +137,7 @@ describe('students alone', () => {
     expect(withDemo.length).toBeGreaterThanOrEqual(20)
     // The note is for the lecturer; the line must be outside it, where a student reads.
     const visible = (body: string) => body.replace(/<!--[\s\S]*?-->/g, '')
-    const missing = withDemo.filter(s => !/What to notice:/.test(visible(s.body))).map(s => `slide ${s.index}: ${s.body.match(/^#\s+(.*)$/m)?.[1] ?? '(untitled)'}`)
+    const missing = withDemo.filter(s => !/What to notice:/.test(visible(s.body))).map(s => `slide ${s.index}: ${s.body.match(/^# (.*)$/m)?.[1] ?? '(untitled)'}`)
     expect(missing).toEqual([])
   })
 })
