@@ -8,21 +8,22 @@ import type { Progress } from './core/types'
 import type { HubLock } from './models/hub-config'
 import type { RunPriority } from './run-queue'
 
-/** Where the browser finds models and runtime binaries; sent once, before any run. */
+export type { HubLock }
+
+/**
+ * Where the browser finds models; sent once, before any run. The runtimes' binaries are
+ * the worker's own business (`engine/models/wasm-assets.ts`).
+ */
 export interface WorkerConfig {
   /** Absolute URL prefix of `public/models/` (honours the deck's base path). */
   modelsBaseUrl: string
   /** Forbid loading models from the Hugging Face hub (`VITE_OFFLINE=1`). */
   offline: boolean
-  /** onnxruntime-web binaries served from our own origin: { wasm, mjs }. */
-  ortWasmPaths?: { wasm: string, mjs: string }
-  /** tfjs-backend-wasm binaries, keyed by file name. */
-  tfWasmPaths?: Record<string, string>
   /** Disable WebGPU (tests of the WASM fallback, or a lost device). */
   disableWebGpu?: boolean
   /** Set when the deck restarted the worker because a GPU device was lost (implies `disableWebGpu`). */
   webGpuLost?: boolean
-  /** Hugging Face hub host for models missing from `public/models/` (`VITE_HUB_URL`, default https://huggingface.co). */
+  /** Hugging Face hub host for models missing from `public/models/` (`VITE_HUB_URL`; absent: https://huggingface.co). */
   hubUrl?: string
   /** `models.lock.json` when the deck was built with one: pinned commits and sha256 sums. */
   hubLock?: HubLock | null

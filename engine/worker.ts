@@ -14,12 +14,15 @@ import { AttributionError } from './core/errors'
 import { webGpuAdapterAvailable, webGpuApi } from './core/platform'
 import { describeGpuDeviceLoss, gpuDeviceLossWithin, onGpuDeviceLost } from './models/gpu-device-watch'
 import { locateModel } from './models/hub-locate'
+import { workerWasmAssets } from './models/wasm-assets'
 import { runRequest } from './run'
 import { PREEMPTED, PriorityRunQueue } from './run-queue'
 
 declare const self: DedicatedWorkerGlobalScope
 
 let config: WorkerConfig | null = null
+/** The runtimes' binaries, served beside this worker's bundle. */
+const wasm = workerWasmAssets(self.location.href)
 
 const post = (msg: FromWorker) => self.postMessage(msg)
 
@@ -68,8 +71,8 @@ async function execute(id: number, request: AttributionRequest, signal: AbortSig
         onLoad: load => post({ type: 'load', id, load }),
       }),
       offline: cfg.offline,
-      ortWasmPaths: cfg.ortWasmPaths,
-      tfWasmPaths: cfg.tfWasmPaths,
+      ortWasmPaths: wasm.ortWasmPaths,
+      tfWasmPaths: wasm.tfWasmPaths,
       preferWebGpu: !cfg.disableWebGpu,
       onLoad: load => post({ type: 'load', id, load }),
       onBackend: backend => post({ type: 'backend', id, backend, ...(backend !== 'webgpu' && why ? { fallback: why } : {}) }),

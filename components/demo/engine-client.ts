@@ -12,16 +12,9 @@
  */
 import type { AttributionRequest, AttributionResponse } from '../../engine/api'
 import type { Progress } from '../../engine/core/types'
-import type { HubLock } from '../../engine/models/hub-config'
 import type { RunPriority } from '../../engine/run-queue'
-import type { FromWorker, LoadProgress, ToWorker, WebGpuFallback, WorkerConfig } from '../../engine/worker-protocol'
-import tfWasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'
-import tfWasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'
-import tfWasm from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'
-import ortMjs from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url'
-import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url'
+import type { FromWorker, HubLock, LoadProgress, ToWorker, WebGpuFallback, WorkerConfig } from '../../engine/worker-protocol'
 import { requestKeyOf } from '../../engine/core/request-key'
-import { DEFAULT_HUB_URL } from '../../engine/models/hub-config'
 import { ComputeAhead } from './compute-ahead'
 
 export class EngineRunError extends Error {
@@ -80,15 +73,10 @@ export function deckConfig(): WorkerConfig & { llmModel: string, computeAhead: b
   return {
     modelsBaseUrl: absolute(`${env.BASE_URL}models/`),
     offline: env.VITE_OFFLINE === '1' || env.VITE_OFFLINE === 'true',
-    hubUrl: (env.VITE_HUB_URL as string | undefined) || DEFAULT_HUB_URL,
+    // Absent: the engine's default, https://huggingface.co.
+    hubUrl: (env.VITE_HUB_URL as string | undefined) || undefined,
     hubLock,
     llmModel: env.VITE_LLM_MODEL || 'distilgpt2',
-    ortWasmPaths: { wasm: absolute(ortWasm), mjs: absolute(ortMjs) },
-    tfWasmPaths: {
-      'tfjs-backend-wasm.wasm': absolute(tfWasm),
-      'tfjs-backend-wasm-simd.wasm': absolute(tfWasmSimd),
-      'tfjs-backend-wasm-threaded-simd.wasm': absolute(tfWasmThreaded),
-    },
     // `?webgpu=off` shows the WASM fallback on a machine that has a GPU.
     disableWebGpu: params.get('webgpu') === 'off',
     // `?ahead=off`: no compute-ahead (`npm run bench:deck` measures the deck both ways).
@@ -106,6 +94,26 @@ class EngineClient {
   private webGpuLost = false
   /** The loss notice when it came while nothing ran: the next run's slide shows it. */
   private idleNotice: string | null = null
+  /** Where each model's files came from, as the worker's load events say (any run, ahead too). */
+  private modelSources = new Map<string, LoadProgress['source']>()
+  private sourceListeners = new Set<(model: string, source: LoadProgress['source']) => void>()
+
+  /**
+   * Calls `listener` with where `model`'s files come from ('local' | 'cache' | 'hub'):
+   * at once when a run has loaded it already, else at its first load event. Returns the
+   * unsubscribe. No component probes the model folders itself.
+   *
+   * @example
+   * const stop = engine.onModelSource('distilgpt2', source => (fromHub.value = source !== 'local'))
+   */
+  onModelSource(model: string, listener: (source: LoadProgress['source']) => void): () => void {
+    const known = this.modelSources.get(model)
+    if (known)
+      listener(known)
+    const wrapped = (m: string, source: LoadProgress['source']) => m === model && listener(source)
+    this.sourceListeners.add(wrapped)
+    return () => this.sourceListeners.delete(wrapped)
+  }
 
   private ensureWorker(): Worker {
     if (this.worker)
@@ -180,6 +188,10 @@ class EngineClient {
         break
       case 'load':
         pending.listeners.forEach(l => l.onLoad?.(msg.load))
+        if (this.modelSources.get(pending.request.model) !== msg.load.source) {
+          this.modelSources.set(pending.request.model, msg.load.source)
+          this.sourceListeners.forEach(l => l(pending.request.model, msg.load.source))
+        }
         break
       case 'backend':
         pending.listeners.forEach(l => l.onBackend?.(msg.backend, msg.fallback))

@@ -32,6 +32,9 @@ const DECK_PORT = Number(process.env.E2E_HUB_DECK_PORT ?? 4181)
 const DIST = resolve(ROOT, process.env.E2E_HUB_DIST ?? '.cache/dist-hub')
 const FIXTURE = join(ROOT, 'fixtures/tiny-gpt2')
 const DEMO = 'llm-feature-ablation'
+// The deck's one ONNX Runtime session is the attribution graph, generated in the worker
+// from the weights: it downloads model.safetensors and never the hub's exported ONNX.
+const WEIGHTS = '/distilbert/distilgpt2/resolve/main/model.safetensors'
 const ONNX = '/Xenova/distilgpt2/resolve/main/onnx/decoder_model_merged.onnx'
 
 const skipReason = process.env.E2E_HUB !== '1'
@@ -82,19 +85,21 @@ test.describe('distilgpt2 from the hub on first run', () => {
 
     await page.goto(url)
     await expect(page.getByTestId('hub-notice').first()).toContainText('npm run models')
+    await expect(page.getByTestId('hub-notice').first()).toHaveAttribute('data-source', 'hub')
     const frame = page.locator(`[data-demo="${DEMO}"]`)
     const why = async () => `${(await frame.locator('[role="alert"]').allTextContents()).join(' ')} ${watch.consoleErrors.join(' ')}`
     expect(await settle(page, DEMO), await why()).toBe('done')
     const values = await frame.locator('[data-value]').evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
     expect(values.length).toBeGreaterThan(0)
     expect(values.every(Number.isFinite)).toBe(true)
-    expect(hub.requests.filter(r => r.method === 'GET' && r.path === ONNX)).toHaveLength(1)
+    expect(hub.requests.filter(r => r.method === 'GET' && r.path === WEIGHTS)).toHaveLength(1)
+    expect(hub.requests.filter(r => r.path === ONNX)).toEqual([])
 
     const cacheNames = await page.evaluate(() => caches.keys())
     expect(cacheNames).toContain('explain-llm-live-models-v1')
     expect(cacheNames).not.toContain('explain-llm-live-models-v0')
     const cachedUrls = await page.evaluate(async () => (await (await caches.open('explain-llm-live-models-v1')).keys()).map(r => r.url))
-    expect(cachedUrls).toContain(`http://127.0.0.1:${HUB_PORT}${ONNX}`)
+    expect(cachedUrls).toContain(`http://127.0.0.1:${HUB_PORT}${WEIGHTS}`)
 
     // Second visit: a new worker, the same Cache Storage; no byte of the model is downloaded again.
     // The demos' shared state (localStorage) is cleared so that the slide really computes.
@@ -109,6 +114,8 @@ test.describe('distilgpt2 from the hub on first run', () => {
     await page.goto(url)
     expect(await settle(page, DEMO), await why()).toBe('done')
     expect(located.length, 'the worker looked for the model again (a real second run)').toBeGreaterThan(0)
+    // The notice follows the load events: now the files come from the browser's cache.
+    await expect(page.getByTestId('hub-notice').first()).toHaveAttribute('data-source', 'cache')
     expect(hub.requests.filter(r => r.path.includes('/resolve/')).length).toBe(before)
     expect(watch.external, 'requests that left localhost').toEqual([])
   })

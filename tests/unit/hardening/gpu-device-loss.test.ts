@@ -8,9 +8,9 @@
  * The real browser path (Chromium's WebGPU, `device.destroy()`) is tests/e2e/device-lost.spec.ts.
  */
 import type { AttributionRequest, AttributionResponse } from '../../../engine/api'
-import type { FromWorker, ToWorker, WorkerConfig } from '../../../engine/worker-protocol'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { describeGpuDeviceLoss, gpuDeviceLoss, gpuDeviceLossWithin, onGpuDeviceLost, resetGpuDeviceWatch, watchGpuDevice } from '../../../engine/models/gpu-device-watch'
+import { FakeWorker, withFakeWorker } from '../fake-worker'
 
 /** A device whose `lost` promise the test resolves, as the browser would. */
 function fakeDevice() {
@@ -61,60 +61,12 @@ describe('gpu device watch', () => {
   })
 })
 
-/** Stands in for the browser's `Worker`: records what the client sends, replays what a worker says. */
-class FakeWorker {
-  static all: FakeWorker[] = []
-  sent: ToWorker[] = []
-  terminated = false
-  onmessage: ((event: { data: FromWorker }) => void) | null = null
-  onerror: ((event: { message: string }) => void) | null = null
-  constructor() {
-    FakeWorker.all.push(this)
-  }
-
-  postMessage(msg: ToWorker) {
-    this.sent.push(msg)
-  }
-
-  terminate() {
-    this.terminated = true
-  }
-
-  /** A message from this worker, as the browser would deliver it. */
-  say(msg: FromWorker) {
-    this.onmessage?.({ data: msg })
-  }
-
-  get config(): WorkerConfig {
-    const msg = this.sent.find(m => m.type === 'config')
-    return (msg as { config: WorkerConfig }).config
-  }
-
-  runs(): Array<{ id: number, request: AttributionRequest }> {
-    return this.sent.filter(m => m.type === 'run') as Array<{ type: 'run', id: number, request: AttributionRequest }>
-  }
-}
-
 const request = (text: string): AttributionRequest => ({ model: 'bow', method: 'Saliency', input: { type: 'text', text } })
 const response = (backend: string) => ({ stats: { backend } }) as unknown as AttributionResponse
 const LOST = 'The GPU device was lost (TensorFlow.js, reason: destroyed, Device was destroyed).'
 
 describe('engine client after a lost GPU device', () => {
-  // A fresh client per test: its worker, cache and "lost" flag are module state.
-  async function freshClient() {
-    vi.resetModules()
-    FakeWorker.all = []
-    const { engine } = await import('../../../components/demo/engine-client')
-    return engine
-  }
-
-  beforeEach(() => {
-    vi.stubGlobal('Worker', FakeWorker)
-    vi.stubGlobal('location', new URL('http://127.0.0.1:4173/'))
-  })
-  afterEach(() => {
-    vi.unstubAllGlobals()
-  })
+  const { freshEngineClient: freshClient } = withFakeWorker()
 
   it('repeats the run in progress (and the queued one) on a new WASM worker, and tells the slide', async () => {
     const engine = await freshClient()
