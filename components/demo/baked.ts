@@ -1,7 +1,10 @@
 /**
  * Results recorded by `npm run bake` (public/baked/). A recorded result is shown at
- * once, marked "recorded", and only when the model folder's manifest hash equals the
- * hash it was baked with: a stale bake is ignored and the demo computes live.
+ * once, marked "recorded", when the model folder's manifest hash equals the hash it was
+ * baked with: a stale bake is ignored and the demo computes live. When the deck serves
+ * no folder for the model at all (a static deck put online without the 330 MB LLM, for
+ * students), there are no other weights to contradict the bake, so it is shown too:
+ * the student sees the recorded numbers, and Run says how to get the model.
  *
  * Layout of public/baked/: `index.json` maps each request key (`requestKeyOf`) to the
  * file that holds its response and the `modelHash` of the weights that produced it;
@@ -39,16 +42,28 @@ export async function bakedFileName(key: string): Promise<string> {
 /**
  * The index entry for a request, or null when there is none or it was baked with other
  * weights than `currentModelHash` (the hash of the model folder the deck serves now;
- * null when that folder has no manifest, which never matches).
+ * null when that folder has no manifest, which never matches). With `modelServed`
+ * false (no folder for the model at all) any entry for the request is used.
  *
  * @example
  * bakedEntry(index, request, await modelHash(manifest)) // { file, modelHash } | null
+ * bakedEntry(index, request, null, false) // the recorded entry: nothing is served to contradict it
  */
-export function bakedEntry(index: BakedIndex | null | undefined, request: AttributionRequest, currentModelHash: string | null): BakedEntry | null {
+export function bakedEntry(index: BakedIndex | null | undefined, request: AttributionRequest, currentModelHash: string | null, modelServed = true): BakedEntry | null {
   const entry = index?.entries?.[requestKeyOf(request)]
-  if (!entry || !currentModelHash || entry.modelHash !== currentModelHash)
+  if (!entry)
+    return null
+  if (!modelServed)
+    return entry
+  if (!currentModelHash || entry.modelHash !== currentModelHash)
     return null
   return entry
+}
+
+/** What the deck serves for a model: its weights' hash (null without a manifest), and whether a folder is there at all. */
+interface ServedModel {
+  hash: string | null
+  served: boolean
 }
 
 /** Where the deck reads bakes and manifests from, and how (injectable for Node tools). */
@@ -83,15 +98,23 @@ async function fetchJsonOrNull<T>(url: string): Promise<T | null> {
 export function createBakedLookup(source: BakedSource): (request: AttributionRequest) => Promise<AttributionResponse | null> {
   const fetchJson = source.fetchJson ?? fetchJsonOrNull
   let index: Promise<BakedIndex | null> | null = null
-  const hashes = new Map<string, Promise<string | null>>()
-  const hashOf = (model: string) => {
-    let hash = hashes.get(model)
-    if (!hash) {
-      hash = fetchJson<ModelManifest>(`${source.modelsBaseUrl}${model}/manifest.json`)
-        .then(m => (m?.files ? modelHash(m) : null))
-      hashes.set(model, hash)
+  const served = new Map<string, Promise<ServedModel>>()
+  const servedModel = (model: string) => {
+    let found = served.get(model)
+    if (!found) {
+      const folder = `${source.modelsBaseUrl}${model}/`
+      found = (async () => {
+        const manifest = await fetchJson<ModelManifest>(`${folder}manifest.json`)
+        if (manifest?.files)
+          return { hash: await modelHash(manifest), served: true }
+        // No manifest: a folder without one (never matches), or no folder at all?
+        // Every model folder has config.json (GPT-2) or bow.json (BoW).
+        const marker = await fetchJson<unknown>(`${folder}config.json`) ?? await fetchJson<unknown>(`${folder}bow.json`)
+        return { hash: null, served: marker !== null }
+      })()
+      served.set(model, found)
     }
-    return hash
+    return found
   }
   return async (request) => {
     index ??= fetchJson<BakedIndex>(`${source.bakedBaseUrl}index.json`)
@@ -99,7 +122,8 @@ export function createBakedLookup(source: BakedSource): (request: AttributionReq
     // Only hash the model (one manifest fetch) when this request was baked at all.
     if (!idx?.entries?.[requestKeyOf(request)])
       return null
-    const entry = bakedEntry(idx, request, await hashOf(request.model))
+    const model = await servedModel(request.model)
+    const entry = bakedEntry(idx, request, model.hash, model.served)
     return entry ? fetchJson<AttributionResponse>(`${source.bakedBaseUrl}${entry.file}`) : null
   }
 }
@@ -114,7 +138,7 @@ let deckLookup: Promise<(request: AttributionRequest) => Promise<AttributionResp
  * const recorded = await findBaked(request)
  */
 export async function findBaked(request: AttributionRequest): Promise<AttributionResponse | null> {
-  // engine-client imports the runtimes' wasm URLs (Vite only): loaded here, so that
+  // engine-client is Vite-only (import.meta.glob, the Worker URL): loaded here, so that
   // `npm run bake` and the unit tests can import this module in Node.
   deckLookup ??= import('./engine-client').then(({ deckConfig }) =>
     createBakedLookup({ bakedBaseUrl: `${import.meta.env.BASE_URL}baked/`, modelsBaseUrl: deckConfig().modelsBaseUrl }))

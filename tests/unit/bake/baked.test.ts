@@ -49,6 +49,11 @@ describe('bakedEntry: a recorded result is used only with the weights that made 
     expect(bakedEntry(index, request, null)).toBeNull()
   })
 
+  it('uses any bake of the request when the deck serves no folder for the model at all', () => {
+    expect(bakedEntry(index, request, null, false)).toEqual({ file: 'x.json', modelHash: hash })
+    expect(bakedEntry(index, { ...request, options: { nSteps: 49 } }, null, false)).toBeNull()
+  })
+
   it('ignores a different request (options, text, model) and a missing index', () => {
     expect(bakedEntry(index, { ...request, options: { nSteps: 49 } }, hash)).toBeNull()
     expect(bakedEntry(index, { ...request, input: { type: 'text', text: 'I love it' } }, hash)).toBeNull()
@@ -139,5 +144,16 @@ describe('createBakedLookup: what the deck fetches', () => {
     const { fetchJson, urls } = publicFetch()
     expect(await createBakedLookup({ ...source, fetchJson })({ ...request, input: { type: 'text', text: 'not a default' } })).toBeNull()
     expect(urls.some(u => u.endsWith('manifest.json'))).toBe(false)
+  })
+
+  it('shows the bake when no folder of the model is served (a static deck without it), not when a folder lacks its manifest', async () => {
+    const entry = readJson<BakedIndex>(join(publicDir, 'baked/index.json')).entries[requestKeyOf(request)]!
+    const recorded = readJson<AttributionResponse>(join(publicDir, 'baked', entry.file))
+    const folder = `${source.modelsBaseUrl}bow/`
+    const absent = publicFetch({ [`${folder}manifest.json`]: null, [`${folder}bow.json`]: null, [`${folder}config.json`]: null })
+    expect(await createBakedLookup({ ...source, fetchJson: absent.fetchJson })(request)).toEqual(recorded)
+    const unverifiable = publicFetch({ [`${folder}manifest.json`]: null })
+    expect(await createBakedLookup({ ...source, fetchJson: unverifiable.fetchJson })(request)).toBeNull()
+    expect(unverifiable.urls).toContain(`${folder}bow.json`)
   })
 })
