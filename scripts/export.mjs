@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
- * `npm run export [-- --output file.pdf] [--llm tiny-gpt2] [--timeout ms] [<more slidev export flags>]`
+ * `npm run export [-- --output file.pdf] [--llm tiny-gpt2] [--timeout ms] [--no-notes] [<more slidev export flags>]`
  *
- * Writes the deck as a PDF in which every demo shows its default run's real numbers:
+ * Writes the deck as a PDF in which every demo shows its default run's real numbers,
+ * and beside it the presenter notes of every slide (`<name>-notes.pdf`, Slidev's
+ * `export-notes`: each slide's number, title and note), unless `--no-notes`. The demos'
  * recorded by `npm run bake` (public/baked/) when the model's hash matches, else
  * computed in the exporting Chromium (WASM). No fixed sleep: DemoFrame carries
  * `data-waitfor=".demo-settled"` in print mode and the exporter waits for it.
@@ -21,6 +23,7 @@
  * @example
  * // node scripts/export.mjs --output /tmp/deck.pdf --llm tiny-gpt2
  */
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
@@ -43,6 +46,11 @@ function takeFlag(args, name) {
 }
 
 const args = process.argv.slice(2)
+// Internal: `--notes-for <deck.pdf>` is the child that exports the notes beside it.
+const notesFor = takeFlag(args, 'notes-for')
+const noNotes = args.includes('--no-notes')
+if (noNotes)
+  args.splice(args.indexOf('--no-notes'), 1)
 const llm = takeFlag(args, 'llm') ?? process.env.VITE_LLM_MODEL ?? 'distilgpt2'
 const timeoutArg = takeFlag(args, 'timeout')
 const timeout = Number(timeoutArg ?? 600_000)
@@ -80,15 +88,20 @@ process.env.VITE_OFFLINE ??= '1'
 process.env.VITE_LLM_MODEL = llm
 
 const hasOutput = args.some(a => a === '--output' || a.startsWith('--output='))
-const slidevArgs = [
-  'export',
-  '--executable-path',
-  executable,
-  ...(hasOutput ? [] : ['--output', 'slides-export.pdf']),
-  '--timeout',
-  String(timeout),
-  ...args,
-]
+const deckPdf = resolve(takeFlag([...args], 'output') ?? 'slides-export.pdf')
+/** The notes PDF beside the deck's: deck.pdf → deck-notes.pdf. */
+const notesPdfOf = pdf => pdf.replace(/(?:\.pdf)?$/i, '-notes.pdf')
+const slidevArgs = notesFor
+  ? ['export-notes', '--output', notesPdfOf(notesFor), '--timeout', String(timeout)]
+  : [
+      'export',
+      '--executable-path',
+      executable,
+      ...(hasOutput ? [] : ['--output', 'slides-export.pdf']),
+      '--timeout',
+      String(timeout),
+      ...args,
+    ]
 console.log(`[export] VITE_LLM_MODEL=${llm} VITE_OFFLINE=${process.env.VITE_OFFLINE} slidev ${slidevArgs.join(' ')}`)
 
 let failure = null
@@ -119,7 +132,8 @@ const { chromium } = require('playwright-chromium')
 
 const launch = chromium.launch.bind(chromium)
 chromium.launch = async (options) => {
-  const browser = await launch(options)
+  // Slidev's export-notes launches without an executable: ours, as for the slides.
+  const browser = await launch({ ...options, executablePath: options?.executablePath ?? executable })
   const newContext = browser.newContext.bind(browser)
   browser.newContext = async (contextOptions) => {
     const context = await newContext(contextOptions)
@@ -130,7 +144,8 @@ chromium.launch = async (options) => {
       page.on('pageerror', e => console.error(`[export] page error: ${e.message}`))
       const pdf = page.pdf.bind(page)
       page.pdf = async (pdfOptions) => {
-        await checkDemos(page)
+        if (!notesFor)
+          await checkDemos(page)
         return pdf(pdfOptions)
       }
       return page
@@ -145,7 +160,15 @@ const exit = process.exit.bind(process)
 process.exit = (code) => {
   if (failure)
     console.error(`[export] FAILED: ${failure}`)
-  exit(failure ? 1 : (code || process.exitCode || 0))
+  let status = failure ? 1 : (code || process.exitCode || 0)
+  // Slidev exits after one export: the notes get a process of their own.
+  if (status === 0 && !notesFor && !noNotes) {
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--notes-for', deckPdf, '--llm', llm, '--timeout', String(timeout)], { stdio: 'inherit' })
+    status = child.status ?? 1
+    if (status !== 0)
+      console.error('[export] FAILED: the notes export failed (see above)')
+  }
+  exit(status)
 }
 
 const started = performance.now()

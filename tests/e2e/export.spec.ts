@@ -15,7 +15,8 @@ import { demoSlides, llmTolerance } from './helpers'
  * `npm run export` end to end: the PDF of the whole deck, exported with the tiny GPT-2
  * fixture as the LLM, has one page per slide, and each demo's page prints the numbers
  * the CLI computes for that demo's default request (formatted as the components print
- * them). A second, one-slide export without the LLM shows how to get it.
+ * them), and the notes PDF beside it holds every slide's presenter note. A second,
+ * one-slide export without the LLM shows how to get it.
  *
  * The full export takes minutes on 2 cores: it runs once, in beforeAll.
  */
@@ -214,6 +215,20 @@ test.describe('npm run export: the whole deck', () => {
       expect.soft(pages[slide - 1], demo).toMatch(DEMOS[demo]?.kind === 'bow' || demo === 'compare-bow' ? /recorded · bow/ : /live · tiny-gpt2/)
     }
     expect(missing).toEqual([])
+
+    // Beside the deck: the presenter notes of every slide (Slidev's export-notes), each
+    // under its number, so a student reading the PDF has what the lecturer says.
+    const notesPdf = join(dir, 'deck-notes.pdf')
+    expect(existsSync(notesPdf), `${notesPdf} beside the deck`).toBe(true)
+    const notesText = spawnSync('pdftotext', [notesPdf, '-'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout.replace(/\s+/g, ' ')
+    const { parse } = await import('@slidev/parser')
+    const deck = await parse(readFileSync(join(repo, 'slides.md'), 'utf8'), 'slides.md')
+    expect(deck.slides).toHaveLength(total)
+    const notesMissing = deck.slides.flatMap((slide, i) => {
+      const opening = (slide.note ?? '').replace(/[`*_]/g, '').trim().split(/\s+/).slice(0, 6).join(' ')
+      return opening.length > 10 && notesText.includes(`${i + 1}/${total} `) && notesText.includes(opening) ? [] : [`slide ${i + 1}: ${opening}`]
+    })
+    expect(notesMissing).toEqual([])
   })
 })
 
@@ -234,8 +249,9 @@ test.describe('npm run export: without the LLM', () => {
     dir = mkdtempSync(join(tmpdir(), 'export-missing-'))
     const slide = (await demoSlides()).slideOf.get('llm-feature-ablation')!
     const pdf = join(dir, 'missing.pdf')
-    const res = await run(process.execPath, ['scripts/export.mjs', '--output', pdf, '--llm', 'no-such-model', '--per-slide', '--range', String(slide)])
+    const res = await run(process.execPath, ['scripts/export.mjs', '--output', pdf, '--llm', 'no-such-model', '--per-slide', '--range', String(slide), '--no-notes'])
     expect(res.code, res.out.slice(-3000)).toBe(0)
+    expect(existsSync(join(dir, 'missing-notes.pdf')), '--no-notes writes no notes').toBe(false)
     expect(res.out).toContain('public/models/no-such-model/ is missing')
     const { count, pages: [page] } = pdfPages(pdf)
     expect(count).toBe(1)
