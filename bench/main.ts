@@ -45,7 +45,8 @@ function ensureWorker(): Worker {
     killWorker()
     active?.onMessage({ type: 'error', id: active.id, code: 'internal', message: `The engine worker stopped: ${event.message || 'unknown error'}` })
   }
-  const config: ToWorker = { type: 'config', config: deckConfig() }
+  // scoreMemo 0: every repeat of a request does the work again (the deck remembers rows).
+  const config: ToWorker = { type: 'config', config: { ...deckConfig(), scoreMemo: 0 } }
   w.postMessage(config)
   worker = w
   return w

@@ -2,6 +2,7 @@
  * The one request/response contract between the deck, the CLI (`npm run attribute`),
  * the bake step, the tests and the benchmarks. Names follow Captum (camelCase kwargs).
  */
+import type { CurveResult } from './metrics/faithfulness'
 import { methodsOf } from './registry'
 
 export type PerturbationMethodName = 'FeatureAblation' | 'ShapleyValues' | 'ShapleyValueSampling' | 'Lime' | 'KernelShap'
@@ -79,9 +80,12 @@ export interface AttributionRequest {
 
 export interface RunStats {
   forwardCalls: number
+  /** Rows the model ran (a row answered from memory is not one). */
   rows: number
   ms: number
   tokens?: number
+  /** LLM perturbation runs: rows answered from the engine's memory of scored rows, without a forward. */
+  rememberedRows?: number
   backend?: string
   /** WASM threads the runtime was allowed (1 unless the page is cross-origin isolated). */
   threads?: number
@@ -114,6 +118,9 @@ export interface BowResponse {
   convergenceDelta: number | null
   infidelity?: number
   sensitivityMax?: number
+  /** `metrics: ['deletion' | 'insertion']`: the curves over the present words, in score order. */
+  deletion?: CurveResult
+  insertion?: CurveResult
   /** Map from the user's original words to model tokens, for shading the typed sentence. */
   alignment?: Array<{ text: string, token: string | null, status: 'used' | 'stopword' | 'unk' | 'dropped' | 'space' }>
   stats: RunStats

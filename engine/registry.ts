@@ -38,9 +38,9 @@ export type OptionSpec
 /** One option's spec, and the model kinds that read it. */
 interface OptionEntry { spec: OptionSpec, kinds: readonly ModelKindName[] }
 
-const BOTH: readonly ModelKindName[] = ['bow', 'gpt2']
-const LLM: readonly ModelKindName[] = ['gpt2']
-const BOW: readonly ModelKindName[] = ['bow']
+const BOTH = ['bow', 'gpt2'] as const satisfies readonly ModelKindName[]
+const LLM = ['gpt2'] as const satisfies readonly ModelKindName[]
+const BOW = ['bow'] as const satisfies readonly ModelKindName[]
 
 export const INTEGRATION_METHODS = ['gausslegendre', 'riemann_trapezoid', 'riemann_left', 'riemann_right', 'riemann_middle'] as const
 
@@ -99,7 +99,7 @@ const PERTURBATION: readonly OptionName[] = ['perturbationsPerEval', 'numTrials'
  * @example
  * METHOD_REGISTRY.KernelShap.defaults.gpt2 // { nSamples: 25 }
  */
-export const METHOD_REGISTRY: Record<MethodName, MethodEntry> = {
+const REGISTRY = {
   FeatureAblation: { family: 'perturbation', kinds: BOTH, perTokenOutput: true, sampled: false, options: [...PERTURBATION, ...METRICS], defaults: {} },
   ShapleyValues: { family: 'perturbation', kinds: BOTH, perTokenOutput: true, sampled: false, options: [...PERTURBATION, ...METRICS], defaults: {} },
   ShapleyValueSampling: { family: 'perturbation', kinds: BOTH, perTokenOutput: true, sampled: true, options: [...PERTURBATION, ...METRICS, 'nSamples'], defaults: { bow: { nSamples: 25 }, gpt2: { nSamples: 25 } } },
@@ -114,7 +114,17 @@ export const METHOD_REGISTRY: Record<MethodName, MethodEntry> = {
   LayerIntegratedGradients: { family: 'layer-gradient', kinds: LLM, perTokenOutput: true, sampled: false, options: ['nSteps', 'method', 'internalBatchSize'], defaults: { gpt2: { nSteps: 50, method: 'gausslegendre' } } },
   LayerGradientXActivation: { family: 'layer-gradient', kinds: LLM, perTokenOutput: true, sampled: false, options: [], defaults: {} },
   LayerGradientShap: { family: 'layer-gradient', kinds: LLM, perTokenOutput: true, sampled: true, options: ['nSamples', 'stdevs', 'internalBatchSize'], defaults: { gpt2: { nSamples: 5, stdevs: 0 } } },
-}
+} satisfies Record<MethodName, MethodEntry>
+
+export const METHOD_REGISTRY: Record<MethodName, MethodEntry> = REGISTRY
+
+/**
+ * The methods a model kind runs, as a type read off the registry: a kind's table of run
+ * functions is checked against it (`satisfies Record<MethodsOfKind<'bow'>, …>`).
+ */
+export type MethodsOfKind<K extends ModelKindName> = {
+  [M in MethodName]: K extends (typeof REGISTRY)[M]['kinds'][number] ? M : never
+}[MethodName]
 
 /** Every method name, in registry order. */
 export const METHOD_NAMES = Object.keys(METHOD_REGISTRY) as MethodName[]
@@ -192,5 +202,39 @@ export function validateOptions(method: MethodName, options: unknown, kind?: Mod
     const { spec } = OPTIONS[name as OptionName]
     if (!fits(spec, value))
       throw new AttributionError('bad-request', `${method} option "${name}" must be ${describe(spec)} (got ${JSON.stringify(value)}).`)
+  }
+}
+
+/**
+ * The explanation metrics a request may ask for (`request.metrics`), per model kind. The
+ * BoW classifier computes Captum's `infidelity` and `sensitivity_max` on its input vector
+ * (of the IG attributions, as the course notebook); the LLM computes their token variants.
+ * Both get the deletion and insertion curves over their features. One stage
+ * (engine/metrics/stage.ts, called from run.ts) computes them for both.
+ */
+export const METRIC_NAMES = ['deletion', 'insertion', 'infidelity', 'sensitivityMax'] as const
+export type MetricName = typeof METRIC_NAMES[number]
+export const METRICS_OF_KIND: Record<ModelKindName, readonly MetricName[]> = {
+  bow: METRIC_NAMES,
+  gpt2: METRIC_NAMES,
+}
+
+/**
+ * Throws `bad-request` in one line for a metric that is unknown or, once the model kind
+ * is known, one that kind does not compute.
+ *
+ * @example
+ * validateMetrics(['deletion'], 'bow') // throws: the BoW model computes infidelity, sensitivityMax
+ */
+export function validateMetrics(metrics: unknown, kind?: ModelKindName): asserts metrics is MetricName[] | undefined {
+  if (metrics === undefined || metrics === null)
+    return
+  if (!Array.isArray(metrics))
+    throw new AttributionError('bad-request', `"metrics" must be a list of ${METRIC_NAMES.join(', ')}.`)
+  const allowed: readonly string[] = kind ? METRICS_OF_KIND[kind] : METRIC_NAMES
+  const bad = metrics.find(m => !allowed.includes(m as string))
+  if (bad !== undefined) {
+    const on = kind ? ` on the ${kind === 'bow' ? 'BoW' : 'GPT-2'} model` : ''
+    throw new AttributionError('bad-request', `Unknown metric ${JSON.stringify(bad)}${on}: use ${allowed.join(', ')}.`)
   }
 }

@@ -7,11 +7,13 @@ import type { AttributionRequest, AttributionResponse, LlmResponse } from './api
 import type { ModelFiles } from './core/files'
 import type { RunControl } from './core/types'
 import type { HubModel } from './models/hub'
+import type { MetricName } from './registry'
 import type { LoadProgress } from './worker-protocol'
 import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
-import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateOptions, withDefaults } from './registry'
+import { metricsStage } from './metrics/stage'
+import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateMetrics, validateOptions, withDefaults } from './registry'
 
 /** Where a request's `model` lives. */
 export interface ModelLocation {
@@ -33,6 +35,8 @@ export interface EngineEnv {
   ortWasmPaths?: { wasm: string, mjs: string }
   tfWasmPaths?: Record<string, string>
   preferWebGpu?: boolean
+  /** Scored LLM rows to remember per model (default 20 000; 0: none, for the benchmarks). */
+  scoreMemo?: number
   onLoad?: (load: LoadProgress) => void
   onBackend?: (backend: string) => void
 }
@@ -83,13 +87,21 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
   validateOptions(request.method, request.options, kind)
   // The registry's defaults, filled in once: every runner below reads complete options.
   request = { ...request, options: withDefaults(request.method, kind, request.options) }
+  validateMetrics(request.metrics, kind)
+  const metrics: MetricName[] = request.metrics ?? []
+  // The method runs without its metrics; the metrics stage follows, the same for both kinds.
+  const methodRequest: AttributionRequest = { ...request, metrics: undefined }
   if (kind === 'bow') {
-    const { runBowRequest } = await import('./bow/run-bow')
-    return withThreads(TFJS_WASM_THREADS, await runBowRequest(request, location.files, control, {
-      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
+    const { bowMetricsSubject, runBowRequest } = await import('./bow/run-bow')
+    const runtime = {
+      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] as Array<'wasm' | 'cpu'> : undefined,
       wasmPaths: env.tfWasmPaths,
       onBackend: env.onBackend,
-    }))
+    }
+    const response = await runBowRequest(methodRequest, location.files, control, runtime)
+    if (metrics.length)
+      Object.assign(response, await metricsStage(metrics, await bowMetricsSubject(request, response, location.files, control, runtime), control))
+    return withThreads(TFJS_WASM_THREADS, response)
   }
   const llmSource = {
     // A hub model is cached under its repos and revisions; a folder under its path or URL.
@@ -102,6 +114,7 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
       hub: location.hub,
       ...(env.preferWebGpu === false ? { device: ['wasm'] as Array<'wasm'> } : {}),
       dtype: request.options?.dtype,
+      scoreMemo: env.scoreMemo,
       onLoadProgress: (p: { file?: string, loaded?: number, total?: number }) => {
         if (p.file && p.total)
           env.onLoad?.({ file: p.file, loaded: p.loaded ?? 0, total: p.total, source: 'local' as const })
@@ -109,24 +122,21 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
     },
   }
   const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
-  const metricsControl: RunControl = { signal: control.signal, onProgress: control.onProgress }
-  let response: LlmResponse
-  if ((LLM_GRADIENT_METHODS as readonly string[]).includes(request.method)) {
+  const gradientMethod = (LLM_GRADIENT_METHODS as readonly string[]).includes(request.method)
+  const runMethod = async (r: AttributionRequest, c: RunControl): Promise<LlmResponse> => {
+    if (!gradientMethod)
+      return runLlmRequest(r, llmSource, c)
     const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
-    response = await runLlmGradientRequest(request, llmSource, control)
+    return runLlmGradientRequest(r, llmSource, c)
   }
-  else {
-    response = await runLlmRequest({ ...request, metrics: undefined }, llmSource, control)
-  }
-  if (request.metrics?.length) {
+  const response = await runMethod(methodRequest, control)
+  if (metrics.length) {
     const t0 = Date.now()
-    const { llmFaithfulness } = await import('./llm/faithfulness')
+    const { llmMetricsSubject } = await import('./llm/faithfulness')
     const lm = await getCausalLm(llmSource)
-    response.metrics = await llmFaithfulness(request, response, {
-      lm,
-      rerun: async r => await runRequest({ ...r, metrics: [] }, env, { signal: control.signal }) as LlmResponse,
-    }, metricsControl)
-    response.metrics.ms = Date.now() - t0
+    // Sensitivity explains perturbed inputs again: the same method, on the same session.
+    const subject = llmMetricsSubject(request, response, { lm, rerun: r => runMethod({ ...r, metrics: undefined }, { signal: control.signal }) })
+    response.metrics = { ...await metricsStage(metrics, subject, control), ms: Date.now() - t0 }
   }
   // Every LLM method runs on the same ONNX Runtime session.
   return withThreads((await getCausalLm(llmSource)).threads, response)
@@ -148,6 +158,7 @@ export function validateRequest(request: AttributionRequest): void {
   if (!isMethodName(request.method))
     throw new AttributionError('bad-request', `Unknown method "${String(request.method)}". Use one of: ${METHOD_NAMES.join(', ')}.`)
   validateOptions(request.method, request.options)
+  validateMetrics(request.metrics)
   const input = request.input as { type?: string } | undefined
   if (!input || !['text', 'tokens', 'template'].includes(input.type ?? ''))
     throw new AttributionError('bad-request', 'The request needs "input" of type "text", "tokens" or "template".')

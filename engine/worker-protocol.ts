@@ -25,6 +25,8 @@ export interface WorkerConfig {
   webGpuLost?: boolean
   /** Hugging Face hub host for models missing from `public/models/` (`VITE_HUB_URL`; absent: https://huggingface.co). */
   hubUrl?: string
+  /** Scored LLM rows the engine remembers (default 20 000); the browser bench sets 0 to time real work. */
+  scoreMemo?: number
   /** `models.lock.json` when the deck was built with one: pinned commits and sha256 sums. */
   hubLock?: HubLock | null
 }

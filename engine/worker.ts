@@ -74,6 +74,7 @@ async function execute(id: number, request: AttributionRequest, signal: AbortSig
       ortWasmPaths: wasm.ortWasmPaths,
       tfWasmPaths: wasm.tfWasmPaths,
       preferWebGpu: !cfg.disableWebGpu,
+      scoreMemo: cfg.scoreMemo,
       onLoad: load => post({ type: 'load', id, load }),
       onBackend: backend => post({ type: 'backend', id, backend, ...(backend !== 'webgpu' && why ? { fallback: why } : {}) }),
     }, {

@@ -69,8 +69,12 @@ function printTable(rows: Array<Record<string, string | number>>): void {
 }
 
 const GRADIENT: ReadonlySet<string> = new Set(LLM_GRADIENT_METHODS)
-/** Every LLM method runs on the one attribution-graph session (onnxruntime-node, every core). */
-const env = nodeEnv()
+/**
+ * Every LLM method runs on the one attribution-graph session (onnxruntime-node, every
+ * core). scoreMemo 0: a repeated request does its work again (the engine otherwise
+ * remembers scored rows).
+ */
+const env = nodeEnv({ scoreMemo: 0 })
 /** Captum 0.8 LayerIntegratedGradients(n_steps 25) on the same model shape and CPU, as quoted in the gradient issue. */
 const CAPTUM_LIG25_S = 16.9
 
@@ -177,8 +181,8 @@ async function timeOn(lm: CausalLm, model: string, method: MethodName, options: 
 }
 
 async function scorerTable(model: string) {
-  const lm = await loadCausalLm(model, { scorer: 'full-logits' })
-  const inGraph = await loadCausalLm(model)
+  const lm = await loadCausalLm(model, { scorer: 'full-logits', scoreMemo: 0 })
+  const inGraph = await loadCausalLm(model, { scoreMemo: 0 })
   const scorers: Array<[string, CausalLm]> = [['transformers.js logits + JS log_softmax (fallback)', lm], ['attribution graph (default)', inGraph]]
   const out: Array<Record<string, string | number>> = []
   const n = 2
@@ -226,8 +230,8 @@ async function sweeps(model: string) {
   for (const [scorer, maxBatchTokens] of [...(quick ? [64, 256, 2048] : [64, 256, 1024, 4096]).map(m => ['transformers.js', m] as const), ...(quick ? [256, 4096] : [256, 1024, 4096, 16384]).map(m => ['in-graph', m] as const)]) {
     // A fresh session per size (bypassing the shared session cache): maxBatchTokens is fixed at load.
     const lm = scorer === 'transformers.js'
-      ? await loadCausalLm(model, { scorer: 'full-logits', maxBatchTokens })
-      : await loadCausalLm(model, { maxBatchTokens, device: ['cpu'] })
+      ? await loadCausalLm(model, { scorer: 'full-logits', maxBatchTokens, scoreMemo: 0 })
+      : await loadCausalLm(model, { maxBatchTokens, device: ['cpu'], scoreMemo: 0 })
     for (const [method, options] of [['FeatureAblation', {}], ['KernelShap', { nSamples: 50, seed: 0 }]] as Array<[MethodName, MethodOptions]>) {
       await timeOn(lm, model, 'FeatureAblation', {}) // warm the fresh session
       const r = await timeOn(lm, model, method, options)
@@ -242,8 +246,8 @@ async function exactShapley() {
   console.log(`## 4. Exact ShapleyValues, 16 features (2^16 = 65536 coalitions), ${TINY.replace('fixtures/', '')}, Node CPU\n`)
   console.log(`Default options. The transformers.js scorer's run (the browser's) stops after ${shapleySeconds} s (AbortController); "projected" = elapsed × 65536 / coalitions done (every row costs the same). Node's default, the in-graph scorer, runs to the end. The cost floor is the LM head: 65536 rows × T target positions × 50257 logits, each a dot product of width 32, plus their log_softmax.\n`)
   const out: Array<Record<string, string | number>> = []
-  const lm = await loadCausalLm(TINY, { scorer: 'full-logits' })
-  const inGraph = await loadCausalLm(TINY)
+  const lm = await loadCausalLm(TINY, { scorer: 'full-logits', scoreMemo: 0 })
+  const inGraph = await loadCausalLm(TINY, { scoreMemo: 0 })
   const cases: Array<[string, CausalLm, string, MethodOptions, number]> = [
     ['transformers.js (fallback)', lm, PALM_COAST_TARGET, {}, shapleySeconds],
     ['attribution graph (default)', inGraph, ' playing', {}, 300],

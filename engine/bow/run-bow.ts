@@ -22,7 +22,9 @@ import type { RunControl } from '../core/types'
 import type { AlignmentEntry } from '../inputs/bow-preprocess'
 import type { DeepLiftModel, GradientResult } from '../methods'
 import type { PerturbFunc } from '../metrics'
+import type { MetricsSubject } from '../metrics/stage'
 import type { TfBackendName } from '../models/tf-backend'
+import type { MethodsOfKind } from '../registry'
 import type { IgPath } from './ig-path'
 import { AttributionError, throwIfAborted } from '../core/errors'
 import { Rng } from '../core/rng'
@@ -170,15 +172,100 @@ export function bowLimeSimilarity(x: Float64Array, presentIndices: number[]): (m
   }
 }
 
+/** Everything a BoW method or metric needs for one request: the model, its input, target and adapters. */
+interface BowRun {
+  model: BowModel
+  input: BowInput
+  x: Float64Array
+  presentIndices: number[]
+  /** The explained class. */
+  target: number
+  /** [p(class 0), p(class 1)] at x. */
+  probs: number[]
+  grad: ReturnType<BowModel['gradientFn']>
+  forward: ReturnType<BowModel['scalarForward']>
+  ig: IntegratedGradients
+  /** The request's options, the registry's defaults filled in. */
+  o: MethodOptions
+  seed: number
+}
+
+/** What a method returns: dense attributions over the vocabulary, or one per feature group. */
+type BowMethodResult = { dense: ArrayLike<number>, convergenceDelta?: number | null } | { groupScores: number[], convergenceDelta?: undefined }
+
+type BowRunner = (run: BowRun, control?: RunControl) => Promise<BowMethodResult>
+
+const gradient = (r: GradientResult): BowMethodResult => ({ dense: r.attributions, convergenceDelta: r.delta ?? null })
+
+/** The mask forward, feature count and common options of the perturbation methods. */
+function perturbation(run: BowRun) {
+  const { forward } = run.model.maskForward(run.x, run.target)
+  return { forward, common: { nFeatures: run.presentIndices.length + 1, perturbationsPerEval: run.o.perturbationsPerEval } }
+}
+
 /**
- * Runs one BoW attribution request.
- *
- * @example
- * const res = await runBowRequest({ model: 'public/models/bow', method: 'IntegratedGradients', input: { type: 'text', text: 'I love this game!' } }, nodeFiles('public/models/bow'))
- * res.words // ['game', 'love']; res.scores // per word; res.convergenceDelta ≈ 0
+ * The run function of every method the registry gives the BoW model (the compiler checks
+ * that none is missing): each calls its algorithm from `engine/methods/` on the model's
+ * adapters.
  */
-export async function runBowRequest(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<BowResponse> {
-  const started = performance.now()
+const BOW_RUNNERS = {
+  FeatureAblation: async (run, control) => {
+    const { forward, common } = perturbation(run)
+    return { groupScores: (await new FeatureAblation(forward).attribute(common, control)).attributions[0]! }
+  },
+  ShapleyValues: async (run, control) => {
+    const { forward, common } = perturbation(run)
+    return { groupScores: (await new ShapleyValues(forward).attribute(common, control)).attributions[0]! }
+  },
+  ShapleyValueSampling: async (run, control) => {
+    const { forward, common } = perturbation(run)
+    return { groupScores: (await new ShapleyValueSampling(forward).attribute({ ...common, nSamples: run.o.nSamples, seed: run.seed }, control)).attributions[0]! }
+  },
+  KernelShap: async (run, control) => {
+    const { forward, common } = perturbation(run)
+    return { groupScores: (await new KernelShap(forward).attribute({ ...common, nSamples: run.o.nSamples, seed: run.seed }, control)).attributions[0]! }
+  },
+  Lime: async (run, control) => {
+    const { forward, common } = perturbation(run)
+    const similarity = bowLimeSimilarity(run.x, run.presentIndices)
+    return { groupScores: (await new Lime(forward).attribute({ ...common, nSamples: run.o.nSamples, seed: run.seed, alpha: run.o.alpha, similarity }, control)).attributions[0]! }
+  },
+  IntegratedGradients: async (run, control) => gradient(await run.ig.attribute({ inputs: run.x, baselines: 0, ...igOptions(run.o) }, control)),
+  Saliency: async (run, control) => gradient(await new Saliency(run.grad).attribute({ inputs: run.x, abs: run.o.abs }, control)),
+  InputXGradient: async (run, control) => gradient(await new InputXGradient(run.grad).attribute({ inputs: run.x }, control)),
+  DeepLift: async (run, control) => {
+    const dlModel: DeepLiftModel = {
+      multipliers: async (xi, b, variant) => (await run.model.deepLiftMultipliers([xi], [b], run.target, variant)).multipliers[0]!,
+      forward: run.forward,
+    }
+    return gradient(await new DeepLift(dlModel).attribute({ inputs: run.x, baselines: 0, variant: run.o.deepLiftVariant }, control))
+  },
+  GradientShap: async (run, control) => {
+    // The course's baseline distribution: zeros and one U[0, 0.05) row (seeded).
+    const rng = new Rng(run.seed + 0x9E37)
+    const random = Float64Array.from({ length: run.x.length }, () => Math.fround(rng.uniformRange(0, 0.05)))
+    const o = run.o
+    const r = await new GradientShap(run.grad, run.forward).attribute({ inputs: run.x, baselines: [new Float64Array(run.x.length), random], nSamples: o.nSamples, stdevs: o.stdevs, seed: run.seed, internalBatchSize: o.internalBatchSize }, control)
+    return { dense: r.attributions }
+  },
+  NoiseTunnel: async (run, control) => {
+    const o = run.o
+    const common = { ntType: o.ntType, ntSamples: o.ntSamples, stdevs: o.stdevs, seed: run.seed }
+    let r: GradientResult
+    if (o.baseMethod === 'IntegratedGradients')
+      r = await new NoiseTunnel(run.ig).attribute({ ...common, methodOptions: { inputs: run.x, baselines: 0, ...igOptions(o) } }, control)
+    else if (o.baseMethod === 'Saliency')
+      r = await new NoiseTunnel(new Saliency(run.grad)).attribute({ ...common, methodOptions: { inputs: run.x, abs: o.abs ?? true } }, control)
+    else if (o.baseMethod === 'InputXGradient')
+      r = await new NoiseTunnel(new InputXGradient(run.grad)).attribute({ ...common, methodOptions: { inputs: run.x } }, control)
+    else
+      throw new AttributionError('bad-request', `NoiseTunnel on BoW wraps IntegratedGradients, Saliency or InputXGradient (got ${o.baseMethod}).`)
+    return { dense: r.attributions }
+  },
+} satisfies Record<MethodsOfKind<'bow'>, BowRunner>
+
+/** Loads the model (cached), reads the input and settles the target: the start of every BoW run. */
+async function prepareBowRun(request: AttributionRequest, files: ModelFiles, control: RunControl | undefined, runtime: BowRuntimeOptions): Promise<BowRun> {
   // The registry's request defaults (engine/registry.ts), then the request's own options.
   // runRequest has filled them in already; the tests and bench-bow call this directly.
   const o: MethodOptions = withDefaults(request.method, 'bow', request.options)
@@ -186,8 +273,6 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
   const model = await loadBowModel(files, runtime.prefer, runtime.wasmPaths)
   runtime.onBackend?.(model.backend)
   throwIfAborted(control?.signal)
-  const calls0 = model.forwardCalls
-  const rows0 = model.rowsEvaluated
   const input = bowInput(model, request.input)
   const { x, presentIndices } = input
   const [probs] = await model.predict([x])
@@ -202,87 +287,30 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
   }
   const grad = model.gradientFn(target)
   const forward = model.scalarForward(target)
-  const seed = o.seed ?? 0
-  const nFeatures = presentIndices.length + 1
-  const ig = new IntegratedGradients(grad, forward)
+  return { model, input, x, presentIndices, target, probs: probs!, grad, forward, ig: new IntegratedGradients(grad, forward), o, seed: o.seed ?? 0 }
+}
 
-  let dense: ArrayLike<number> | null = null // [V] gradient-method attributions
-  let groupScores: number[] | null = null // [k+1] perturbation-method attributions
-  let convergenceDelta: number | null = null
-  const fromGradient = (r: GradientResult) => {
-    dense = r.attributions
-    convergenceDelta = r.delta ?? null
-  }
+/**
+ * Runs one BoW attribution request (its method; `request.metrics` are the metrics
+ * stage's, see `bowMetricsSubject`).
+ *
+ * @example
+ * const res = await runBowRequest({ model: 'public/models/bow', method: 'IntegratedGradients', input: { type: 'text', text: 'I love this game!' } }, nodeFiles('public/models/bow'))
+ * res.words // ['game', 'love']; res.scores // per word; res.convergenceDelta ≈ 0
+ */
+export async function runBowRequest(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<BowResponse> {
+  const started = performance.now()
+  const run = await prepareBowRun(request, files, control, runtime)
+  const { model, input, x, presentIndices, probs } = run
+  const calls0 = model.forwardCalls
+  const rows0 = model.rowsEvaluated
+  if (!Object.hasOwn(BOW_RUNNERS, request.method))
+    throw new AttributionError('bad-request', `Method ${request.method} is not available for the BoW model.`)
+  const result = await BOW_RUNNERS[request.method as MethodsOfKind<'bow'>](run, control)
 
-  switch (request.method) {
-    case 'FeatureAblation':
-    case 'ShapleyValues':
-    case 'ShapleyValueSampling':
-    case 'KernelShap':
-    case 'Lime': {
-      const { forward: mf } = model.maskForward(x, target)
-      const common = { nFeatures, perturbationsPerEval: o.perturbationsPerEval }
-      let res
-      if (request.method === 'FeatureAblation')
-        res = await new FeatureAblation(mf).attribute(common, control)
-      else if (request.method === 'ShapleyValues')
-        res = await new ShapleyValues(mf).attribute(common, control)
-      else if (request.method === 'ShapleyValueSampling')
-        res = await new ShapleyValueSampling(mf).attribute({ ...common, nSamples: o.nSamples, seed }, control)
-      else if (request.method === 'KernelShap')
-        res = await new KernelShap(mf).attribute({ ...common, nSamples: o.nSamples, seed }, control)
-      else
-        res = await new Lime(mf).attribute({ ...common, nSamples: o.nSamples, seed, alpha: o.alpha, similarity: bowLimeSimilarity(x, presentIndices) }, control)
-      groupScores = res.attributions[0]!
-      break
-    }
-    case 'IntegratedGradients':
-      fromGradient(await ig.attribute({ inputs: x, baselines: 0, ...igOptions(o) }, control))
-      break
-    case 'Saliency':
-      fromGradient(await new Saliency(grad).attribute({ inputs: x, abs: o.abs }, control))
-      break
-    case 'InputXGradient':
-      fromGradient(await new InputXGradient(grad).attribute({ inputs: x }, control))
-      break
-    case 'DeepLift': {
-      const dlModel: DeepLiftModel = {
-        multipliers: async (xi, b, variant) => (await model.deepLiftMultipliers([xi], [b], target, variant)).multipliers[0]!,
-        forward,
-      }
-      fromGradient(await new DeepLift(dlModel).attribute({ inputs: x, baselines: 0, variant: o.deepLiftVariant }, control))
-      break
-    }
-    case 'GradientShap': {
-      // The course's baseline distribution: zeros and one U[0, 0.05) row (seeded).
-      const rng = new Rng(seed + 0x9E37)
-      const random = Float64Array.from({ length: x.length }, () => Math.fround(rng.uniformRange(0, 0.05)))
-      const r = await new GradientShap(grad, forward).attribute({ inputs: x, baselines: [new Float64Array(x.length), random], nSamples: o.nSamples, stdevs: o.stdevs, seed, internalBatchSize: o.internalBatchSize }, control)
-      dense = r.attributions
-      break
-    }
-    case 'NoiseTunnel': {
-      const base = o.baseMethod
-      const common = { ntType: o.ntType, ntSamples: o.ntSamples, stdevs: o.stdevs, seed }
-      let r: GradientResult
-      if (base === 'IntegratedGradients')
-        r = await new NoiseTunnel(ig).attribute({ ...common, methodOptions: { inputs: x, baselines: 0, ...igOptions(o) } }, control)
-      else if (base === 'Saliency')
-        r = await new NoiseTunnel(new Saliency(grad)).attribute({ ...common, methodOptions: { inputs: x, abs: o.abs ?? true } }, control)
-      else if (base === 'InputXGradient')
-        r = await new NoiseTunnel(new InputXGradient(grad)).attribute({ ...common, methodOptions: { inputs: x } }, control)
-      else
-        throw new AttributionError('bad-request', `NoiseTunnel on BoW wraps IntegratedGradients, Saliency or InputXGradient (got ${base}).`)
-      dense = r.attributions
-      break
-    }
-    default:
-      throw new AttributionError('bad-request', `Method ${request.method} is not available for the BoW model.`)
-  }
-
-  const scores: number[] = groupScores
-    ? presentIndices.map((_, g) => groupScores![g]!)
-    : presentIndices.map(i => dense![i]!)
+  const scores: number[] = 'groupScores' in result
+    ? presentIndices.map((_, g) => result.groupScores[g]!)
+    : presentIndices.map(i => result.dense[i]!)
   if (scores.some(v => !Number.isFinite(v)))
     throw new AttributionError('backend', 'The attribution produced a non-finite score.')
 
@@ -290,34 +318,17 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
     kind: 'bow',
     words: input.words,
     scores,
-    target,
-    probabilities: [probs![0]!, probs![1]!],
-    convergenceDelta,
+    target: run.target,
+    probabilities: [probs[0]!, probs[1]!],
+    convergenceDelta: 'convergenceDelta' in result ? result.convergenceDelta ?? null : null,
     alignment: input.alignment,
     stats: { forwardCalls: 0, rows: 0, ms: 0, tokens: input.tokens.length, backend: model.backend },
   }
 
   // `options.igPath: true` (IG only): the path point by point, for the IG explorable.
-  if (request.method === 'IntegratedGradients' && o.igPath === true) {
-    const { nSteps, method } = igOptions(o)
-    res.igPath = await igPath(grad, forward, x, presentIndices, nSteps, method)
-  }
-
-  const metrics = new Set((request.metrics ?? []).map(m => m.toLowerCase().replace(/_/g, '')))
-  if (metrics.has('infidelity') || metrics.has('sensitivitymax') || metrics.has('sensitivity')) {
-    const explain = async (xi: Float64Array) => (await ig.attribute({ inputs: xi, baselines: 0, ...igOptions(o) }, { signal: control?.signal })).attributions
-    if (metrics.has('infidelity')) {
-      const igAttr = await explain(x)
-      const perturb: PerturbFunc = o.infidelityPerturb === 'notebook'
-        ? (xi, rng) => {
-            const I = xi.map(() => rng.normal(0, 0.01))
-            return { I, xPerturbed: xi.map((v, e) => v + I[e]!) }
-          }
-        : gaussianPerturbation(0.01)
-      res.infidelity = await infidelity(forward, x, igAttr, perturb, { nPerturbSamples: 10, seed: seed + 6 }, { signal: control?.signal })
-    }
-    if (metrics.has('sensitivitymax') || metrics.has('sensitivity'))
-      res.sensitivityMax = await sensitivityMax(explain, x, { perturbRadius: 0.02, nPerturbSamples: 10, seed: seed + 7 }, { signal: control?.signal })
+  if (request.method === 'IntegratedGradients' && run.o.igPath === true) {
+    const { nSteps, method } = igOptions(run.o)
+    res.igPath = await igPath(run.grad, run.forward, x, presentIndices, nSteps, method)
   }
 
   res.stats = {
@@ -329,4 +340,36 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
   }
   control?.onProgress?.({ done: 1, total: 1, phase: request.method })
   return res
+}
+
+/**
+ * What the metrics stage (engine/metrics/stage.ts) measures for a BoW response: its
+ * per-word scores over the mask forward of the present words (the rest group, a null
+ * player, scores 0), and Captum's infidelity and sensitivity_max of the IG attributions
+ * on the count vector, as the course notebook computes them.
+ *
+ * @example
+ * const m = await metricsStage(['infidelity'], await bowMetricsSubject(request, response, files))
+ */
+export async function bowMetricsSubject(request: AttributionRequest, response: BowResponse, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<MetricsSubject> {
+  const run = await prepareBowRun(request, files, control, runtime)
+  const { x, o, seed } = run
+  const explain = async (xi: Float64Array, signal?: AbortSignal) => (await run.ig.attribute({ inputs: xi, baselines: 0, ...igOptions(o) }, { signal })).attributions
+  return {
+    attributions: [...response.scores, 0],
+    maskForward: () => run.model.maskForward(x, run.target).forward,
+    infidelity: async (sub) => {
+      const igAttr = await explain(x, sub.signal)
+      const perturb: PerturbFunc = o.infidelityPerturb === 'notebook'
+        ? (xi, rng) => {
+            const I = xi.map(() => rng.normal(0, 0.01))
+            return { I, xPerturbed: xi.map((v, e) => v + I[e]!) }
+          }
+        : gaussianPerturbation(0.01)
+      return infidelity(run.forward, x, igAttr, perturb, { nPerturbSamples: 10, seed: seed + 6 }, { signal: sub.signal })
+    },
+    sensitivityMax: sub => sensitivityMax(xi => explain(xi, sub.signal), x, { perturbRadius: 0.02, nPerturbSamples: 10, seed: seed + 7 }, { signal: sub.signal }),
+    seed,
+    perturbationsPerEval: o.perturbationsPerEval,
+  }
 }

@@ -72,3 +72,55 @@ export function planBatches(seqs: number[][], maxBatchTokens: number): Array<[nu
     out.push([start, seqs.length])
   return out
 }
+
+/**
+ * Remembers scored rows by their token ids, so a row seen before is answered without a
+ * forward: the all-on and all-off rows every method and curve begins with, the seeded
+ * random orders that the deletion and insertion curves of every method share, the rows
+ * a faithfulness row's method already scored on an earlier slide. The model is a pure
+ * function of the ids it is given, so this is exact, also under ProductBaselines: the key
+ * is the sequence after the baseline draw, never the mask, and every draw still happens.
+ * Least recently used rows are dropped beyond `capacity` (0 remembers nothing).
+ *
+ * @example
+ * const memo = new ScoreMemo(20_000)
+ * await memo.score(rows, missing => session.scoreTargets(missing)) // second time: no forward
+ * memo.hits // rows answered from memory so far
+ */
+export class ScoreMemo {
+  private readonly rows = new Map<string, Float32Array>()
+  /** Rows answered from memory since creation. */
+  hits = 0
+
+  constructor(readonly capacity: number) {}
+
+  /** Scores `rows`, running `scoreMissing` once on the distinct rows it does not remember. */
+  async score(rows: ScoreRow[], scoreMissing: (rows: ScoreRow[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
+    if (this.capacity <= 0)
+      return scoreMissing(rows)
+    const keys = rows.map(r => `${r.promptIds.join(',')}|${r.targetIds.join(',')}`)
+    const missing = new Map<string, ScoreRow>()
+    keys.forEach((k, i) => {
+      if (!this.rows.has(k) && !missing.has(k))
+        missing.set(k, rows[i]!)
+    })
+    if (missing.size > 0) {
+      const scored = await scoreMissing([...missing.values()])
+      ;[...missing.keys()].forEach((k, i) => this.remember(k, scored[i]!))
+    }
+    this.hits += rows.length - missing.size
+    return keys.map((k) => {
+      const lp = this.rows.get(k)!
+      // Most recently used last: Map keeps insertion order.
+      this.rows.delete(k)
+      this.rows.set(k, lp)
+      return lp.slice()
+    })
+  }
+
+  private remember(key: string, lp: Float32Array): void {
+    this.rows.set(key, lp)
+    while (this.rows.size > this.capacity)
+      this.rows.delete(this.rows.keys().next().value!)
+  }
+}

@@ -15,18 +15,16 @@
  */
 import type { AttributionRequest, LlmResponse } from '../api'
 import type { MaskForward, RunControl } from '../core/types'
+import type { MetricsSubject } from '../metrics/stage'
 import type { CausalLm } from '../models/causal-lm'
-import { AttributionError } from '../core/errors'
 import { Rng } from '../core/rng'
-import { deletionCurve, infidelity, insertionCurve } from '../metrics'
-import { LLMAttribution } from './llm-attribution'
+import { infidelity } from '../metrics'
+import { interpretableForward } from './llm-attribution'
 import { buildLlmInput } from './run-llm'
 
-export const LLM_METRICS = ['deletion', 'insertion', 'infidelity', 'sensitivityMax'] as const
-
-export interface LlmFaithfulnessDeps {
+export interface LlmMetricsDeps {
   lm: CausalLm
-  /** Re-runs the same method on another request (for sensitivity). */
+  /** Runs the same method (no metrics) on another request (for sensitivity). */
   rerun: (request: AttributionRequest) => Promise<LlmResponse>
 }
 
@@ -34,47 +32,25 @@ export interface LlmFaithfulnessDeps {
 const KNOCKOUT_P = 0.25
 
 /**
- * Computes the requested metrics for an LLM response.
+ * What the metrics stage (engine/metrics/stage.ts) measures for an LLM response: its
+ * `seqAttr` over the input's features, the summed target log-prob over masks of them,
+ * and the token variants of infidelity and sensitivity.
  *
  * @example
- * const metrics = await llmFaithfulness(request, response, { lm, rerun }, control)
- * metrics.deletion.aopc // higher: deleting the top-ranked tokens hurts the target more
+ * const m = await metricsStage(['deletion'], llmMetricsSubject(request, response, { lm, rerun }))
  */
-export async function llmFaithfulness(
-  request: AttributionRequest,
-  response: LlmResponse,
-  deps: LlmFaithfulnessDeps,
-  control?: RunControl,
-): Promise<Record<string, unknown>> {
-  const wanted = (request.metrics ?? []).filter(m => (LLM_METRICS as readonly string[]).includes(m))
-  const unknown = (request.metrics ?? []).filter(m => !(LLM_METRICS as readonly string[]).includes(m))
-  if (unknown.length)
-    throw new AttributionError('bad-request', `Unknown LLM metric(s): ${unknown.join(', ')}. Use ${LLM_METRICS.join(', ')}.`)
+export function llmMetricsSubject(request: AttributionRequest, response: LlmResponse, deps: LlmMetricsDeps): MetricsSubject {
   const seed = request.options?.seed ?? 0
-  const ppe = request.options?.perturbationsPerEval
-  const phiVec = response.seqAttr
-  const M = phiVec.length
-  // A fresh input: a ProductBaselines draw sequence starts again from its seed.
-  const forward: MaskForward = (masks) => {
-    const inp = buildLlmInput(request, deps.lm)
-    const llm = new LLMAttribution('Lime', async () => [], deps.lm, request.options?.attrTarget ?? 'log_prob')
-    return llm.makeForward(inp, response.targetIds)(masks)
+  // A fresh input per metric: a ProductBaselines draw sequence starts again from its seed.
+  const maskForward = (): MaskForward => interpretableForward(deps.lm, buildLlmInput(request, deps.lm), response.targetIds, { perToken: false, attrTarget: request.options?.attrTarget ?? 'log_prob' })
+  return {
+    attributions: response.seqAttr,
+    maskForward,
+    infidelity: control => tokenInfidelity(maskForward(), response.seqAttr, seed, control),
+    sensitivityMax: control => tokenSensitivity(request, response, deps, seed, control),
+    seed,
+    perturbationsPerEval: request.options?.perturbationsPerEval,
   }
-  const out: Record<string, unknown> = {}
-  for (const metric of wanted) {
-    const sub: RunControl = { signal: control?.signal, onProgress: p => control?.onProgress?.({ ...p, phase: metric }) }
-    if (metric === 'deletion')
-      out.deletion = await deletionCurve(forward, phiVec, { outputIndex: 0, nRandom: 5, seed, perturbationsPerEval: ppe }, sub)
-    else if (metric === 'insertion')
-      out.insertion = await insertionCurve(forward, phiVec, { outputIndex: 0, nRandom: 5, seed, perturbationsPerEval: ppe }, sub)
-    else if (metric === 'infidelity')
-      out.infidelity = await tokenInfidelity(forward, phiVec, seed, sub)
-    else if (metric === 'sensitivityMax')
-      out.sensitivityMax = await tokenSensitivity(request, response, deps, seed, sub)
-  }
-  if (M === 0)
-    throw new AttributionError('empty-input', 'There are no features to measure.')
-  return out
 }
 
 async function tokenInfidelity(forward: MaskForward, phi: number[], seed: number, control: RunControl): Promise<number> {
@@ -96,7 +72,7 @@ async function tokenInfidelity(forward: MaskForward, phi: number[], seed: number
   )
 }
 
-async function tokenSensitivity(request: AttributionRequest, response: LlmResponse, deps: LlmFaithfulnessDeps, seed: number, control: RunControl): Promise<number | null> {
+async function tokenSensitivity(request: AttributionRequest, response: LlmResponse, deps: LlmMetricsDeps, seed: number, control: RunControl): Promise<number | null> {
   const M = response.seqAttr.length
   const rng = new Rng(seed + 7)
   const positions = rng.permutation(M).slice(0, Math.min(3, M))

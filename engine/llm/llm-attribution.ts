@@ -83,6 +83,39 @@ export function prettyTokens(ids: number[], tokenizer: LlmTokenizer): string[] {
  * const res = await llm.attribute(new TextTokenInput(prompt, lm), ' playing golf')
  * res.tokenAttr![0] // attributions of log p(" playing" | prompt) to each prompt token
  */
+/**
+ * The model over masks of an interpretable input's features: row r →
+ * `[Σ_k logp_k, logp_1..T]` (perToken) or `[Σ_k logp_k]`; exp() of those for attrTarget
+ * 'prob'. What every perturbation method and every token metric evaluates.
+ *
+ * @example
+ * const forward = interpretableForward(lm, new TextTokenInput('Dave lives in Palm Coast', lm), lm.encode(' and'), { perToken: false })
+ * await forward([Uint8Array.of(1, 1, 0, 1, 1)]) // [[log p(' and' | 'Dave lives! Palm Coast')]]
+ */
+export function interpretableForward(lm: LlmScorer, inp: InterpretableInput, targetIds: number[], opts: { perToken: boolean, attrTarget?: 'log_prob' | 'prob' }): MaskForward {
+  const forward: MaskForward = async (masks) => {
+    // toModelIds is called once per row, in order: stateful baselines draw here.
+    const rows = masks.map(m => ({ promptIds: inp.toModelIds(m), targetIds }))
+    for (const r of rows) {
+      if (r.promptIds.length === 0)
+        throw new AttributionError('empty-input', 'A perturbed prompt is empty (every token was removed).')
+    }
+    const logps = await lm.scoreTargets(rows) // [nRows][T]
+    return logps.map((lp) => {
+      let total = 0
+      for (const x of lp)
+        total = Math.fround(total + x) // float32 sum, as torch.sum of a float32 tensor
+      const out = opts.perToken ? [total, ...lp] : [total]
+      return opts.attrTarget === 'prob' ? out.map(v => Math.fround(Math.exp(v))) : out
+    })
+  }
+  // A stochastic input (ProductBaselines) must not be memoized by mask: Captum draws a
+  // fresh baseline on every forward row, repeated coalitions included.
+  if ((inp as { deterministic?: boolean }).deterministic === false)
+    forward.deterministic = false
+  return forward
+}
+
 export class LLMAttribution {
   readonly includePerTokenAttr: boolean
 
@@ -119,27 +152,7 @@ export class LLMAttribution {
    * `[Σ_k logp_k]` (Lime, KernelShap); exp() of those for attrTarget 'prob'.
    */
   makeForward(inp: InterpretableInput, targetIds: number[]): MaskForward {
-    const forward: MaskForward = async (masks) => {
-      // toModelIds is called once per row, in order: stateful baselines draw here.
-      const rows = masks.map(m => ({ promptIds: inp.toModelIds(m), targetIds }))
-      for (const r of rows) {
-        if (r.promptIds.length === 0)
-          throw new AttributionError('empty-input', 'A perturbed prompt is empty (every token was removed).')
-      }
-      const logps = await this.lm.scoreTargets(rows) // [nRows][T]
-      return logps.map((lp) => {
-        let total = 0
-        for (const x of lp)
-          total = Math.fround(total + x) // float32 sum, as torch.sum of a float32 tensor
-        const out = this.includePerTokenAttr ? [total, ...lp] : [total]
-        return this.attrTarget === 'prob' ? out.map(v => Math.fround(Math.exp(v))) : out
-      })
-    }
-    // A stochastic input (ProductBaselines) must not be memoized by mask: Captum draws a
-    // fresh baseline on every forward row, repeated coalitions included.
-    if ((inp as { deterministic?: boolean }).deterministic === false)
-      forward.deterministic = false
-    return forward
+    return interpretableForward(this.lm, inp, targetIds, { perToken: this.includePerTokenAttr, attrTarget: this.attrTarget })
   }
 
   /**

@@ -34,7 +34,7 @@ export function getCausalLm(source: LlmModelSource): Promise<CausalLm> {
   if (typeof source !== 'string' && !('source' in source))
     return Promise.resolve(source)
   const { source: path, options } = typeof source === 'string' ? { source, options: undefined } : source
-  const key = `${path}\0${options?.dtype ?? 'fp32'}\0${options?.scorer ?? 'attribution-graph'}`
+  const key = `${path}\0${options?.dtype ?? 'fp32'}\0${options?.scorer ?? 'attribution-graph'}\0${options?.scoreMemo ?? 'memo'}`
   let p = cache.get(key)
   if (!p) {
     p = loadCausalLm(path, options)
@@ -107,6 +107,7 @@ export async function runLlmRequest(request: AttributionRequest, modelSource: Ll
       forwardCalls: lm.stats.forwardCalls - before.forwardCalls,
       rows: lm.stats.rows - before.rows,
       tokens: lm.stats.tokens - before.tokens,
+      rememberedRows: (lm.stats.rememberedRows ?? 0) - (before.rememberedRows ?? 0),
       ms: Date.now() - t0,
       backend: lm.device,
       scorer: lm.scorer,

@@ -12,7 +12,7 @@ import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from '@huggingface/t
 import { AttributionError } from '../core/errors'
 import { httpFiles } from '../core/files'
 import { isBrowser, wasmThreads, webGpuAdapterAvailable } from '../core/platform'
-import { planBatches, teacherForcedSequences, validateScoreRows } from '../core/score-rows'
+import { planBatches, ScoreMemo, teacherForcedSequences, validateScoreRows } from '../core/score-rows'
 import { llmTokenizerOf } from './gpt2-tokenizer'
 import { watchGpuDevice } from './gpu-device-watch'
 
@@ -48,6 +48,11 @@ export interface CausalLmOptions {
   scorer?: CausalLmScorer
   /** Rows × padded length above which one scoring call is split into several forwards. Attribution graph: default 2048 (only [rows, K] floats come back). Full logits: default 256, which bounds the [rows, len, vocab] logits to ~50 MB; on CPU, ORT is faster with such small batches than with one huge output tensor. */
   maxBatchTokens?: number
+  /**
+   * How many scored rows to remember (`ScoreMemo`, default DEFAULT_SCORE_MEMO_ROWS); 0
+   * remembers none, as the benchmarks need when they time the same request twice.
+   */
+  scoreMemo?: number
 }
 
 export type { ScoreRow } from '../core/score-rows'
@@ -57,7 +62,12 @@ export interface CausalLmStats {
   forwardCalls: number
   rows: number
   tokens: number
+  /** Rows answered from the memory of scored rows (`ScoreMemo`), without a forward. */
+  rememberedRows?: number
 }
+
+/** Scored rows remembered per model by default (each a few hundred bytes). */
+export const DEFAULT_SCORE_MEMO_ROWS = 20_000
 
 export interface CausalLm {
   /** The folder or URL the model came from. */
@@ -188,9 +198,27 @@ export function logProbAt(logits: Float32Array, offset: number, vocab: number, i
  * const [logps] = await lm.scoreTargets([{ promptIds: lm.encode('Hello'), targetIds: lm.encode(' world') }])
  */
 export function loadCausalLm(source: string, options: CausalLmOptions = {}): Promise<CausalLm> {
-  const run = loadQueue.then(() => load(source, options))
+  const run = loadQueue.then(async () => remembering(await load(source, options), options.scoreMemo ?? DEFAULT_SCORE_MEMO_ROWS))
   loadQueue = run.catch(() => undefined)
   return run
+}
+
+/** The same model, with its scored rows remembered (whichever scorer runs them). */
+function remembering(lm: CausalLm, capacity: number): CausalLm {
+  if (capacity <= 0)
+    return lm
+  const memo = new ScoreMemo(capacity)
+  const scoreTargets = lm.scoreTargets
+  lm.stats.rememberedRows ??= 0
+  return {
+    ...lm,
+    async scoreTargets(rows) {
+      const before = memo.hits
+      const out = await memo.score(rows, scoreTargets)
+      lm.stats.rememberedRows! += memo.hits - before
+      return out
+    },
+  }
 }
 
 async function load(source: string, options: CausalLmOptions): Promise<CausalLm> {

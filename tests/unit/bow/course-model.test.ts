@@ -5,11 +5,13 @@ import type { RefInput } from './helpers'
  * The imported course checkpoint against Captum 0.8's numbers (captum-reference/bow).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bowInput, bowLimeSimilarity, clearBowModelCache, loadBowModel, runBowRequest } from '../../../engine/bow/run-bow'
+import { bowInput, bowLimeSimilarity, clearBowModelCache, loadBowModel } from '../../../engine/bow/run-bow'
 import { normalizeWord } from '../../../engine/inputs/bow-preprocess'
 import { GradientShap, KernelShap, Lime, ShapleyValueSampling } from '../../../engine/methods'
 import { NLTK_LEMMA_OVERRIDES } from '../../../engine/models/bow-import'
+import { nodeEnv } from '../../../engine/node-env'
 import { nodeFiles } from '../../../engine/node-files'
+import { runRequest } from '../../../engine/run'
 import { HAVE_SHARED, importCourseModel, loadReference, SKIP_MESSAGE } from './helpers'
 
 if (!HAVE_SHARED)
@@ -29,7 +31,7 @@ describe.skipIf(!HAVE_SHARED)('course BoW model vs Captum 0.8 reference', () => 
   })
 
   const run = (inp: RefInput, method: AttributionRequest['method'], options: AttributionRequest['options'] = {}, metrics?: string[]): Promise<BowResponse> =>
-    runBowRequest({ model: dir, method, options, input: { type: 'text', text: inp.text }, target: null, metrics }, nodeFiles(dir))
+    runRequest({ model: dir, method, options, input: { type: 'text', text: inp.text }, target: null, metrics }, nodeEnv()) as Promise<BowResponse>
 
   const expectClose = (got: number[], want: number[], tol: number) => {
     expect(got.length).toBe(want.length)

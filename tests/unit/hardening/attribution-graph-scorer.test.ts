@@ -22,8 +22,8 @@ let graph: CausalLm
 beforeAll(async () => {
   fx = await makeTinyFixture()
   // Our own loads (not getCausalLm's shared cache): disposing them cannot disturb other tests.
-  full = await loadCausalLm(fx.dir, { scorer: 'full-logits' })
-  graph = await loadCausalLm(fx.dir, { device: 'cpu' })
+  full = await loadCausalLm(fx.dir, { scorer: 'full-logits', scoreMemo: 0 })
+  graph = await loadCausalLm(fx.dir, { device: 'cpu', scoreMemo: 0 })
 }, 60_000)
 afterAll(async () => {
   await full?.dispose()
@@ -98,7 +98,8 @@ describe('scoring in the attribution graph', () => {
   }, 30_000)
 
   it('nodeEnv() uses it: 17 FeatureAblation rows in one forward', async () => {
-    const viaEnv = await runRequest(llmRequest(fx.dir, { target: ' playing golf' }), nodeEnv()) as LlmResponse
+    // scoreMemo 0: the rows are counted as the model runs them, not answered from memory.
+    const viaEnv = await runRequest(llmRequest(fx.dir, { target: ' playing golf' }), nodeEnv({ scoreMemo: 0 })) as LlmResponse
     const plain = await runLlmRequest(llmRequest(fx.dir, { target: ' playing golf' }), full)
     expect(maxAbsDiff(viaEnv.seqAttr, plain.seqAttr)).toBeLessThan(2e-5)
     expect(viaEnv.stats.forwardCalls).toBe(1)
@@ -132,7 +133,8 @@ describe('the fallback: a folder without model.safetensors', () => {
 })
 
 describe('no coalition is evaluated twice (engine counters)', () => {
-  const env = nodeEnv()
+  // The mask-level de-duplication is counted; remembering rows (ScoreMemo) would hide it.
+  const env = nodeEnv({ scoreMemo: 0 })
   // 3 features → 2^3 = 8 distinct coalitions.
   const three = (method: MethodName, options: Record<string, unknown>): AttributionRequest => ({
     model: fx.dir,

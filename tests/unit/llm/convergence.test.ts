@@ -23,7 +23,8 @@ describe('sampling methods → exact Shapley on our tiny GPT-2', () => {
 
   beforeAll(async () => {
     fx = await makeTinyFixture()
-    lm = await loadCausalLm(fx.dir)
+    // scoreMemo 0: every run counts the rows it makes the model run.
+    lm = await loadCausalLm(fx.dir, { scoreMemo: 0 })
     exact = await runLlmRequest(req('ShapleyValues'), lm)
   })
   afterAll(() => fx?.cleanup())
