@@ -12,6 +12,7 @@ import type { LoadProgress } from './worker-protocol'
 import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
+import { requestKeyOf } from './core/request-key'
 import { metricsStage } from './metrics/stage'
 import { isMethodName, METHOD_NAMES, METHOD_REGISTRY, validateMetrics, validateOptions, withDefaults } from './registry'
 
@@ -124,10 +125,22 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
   const { getCausalLm, runLlmRequest } = await import('./llm/run-llm')
   const gradientMethod = (LLM_GRADIENT_METHODS as readonly string[]).includes(request.method)
   const runMethod = async (r: AttributionRequest, c: RunControl): Promise<LlmResponse> => {
-    if (!gradientMethod)
-      return runLlmRequest(r, llmSource, c)
-    const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
-    return runLlmGradientRequest(r, llmSource, c)
+    const key = `${llmSource.source}\0${requestKeyOf(r)}`
+    const remember = env.scoreMemo !== 0
+    const kept = remember ? keptLlmResult(key) : undefined
+    if (kept)
+      return kept
+    let res: LlmResponse
+    if (!gradientMethod) {
+      res = await runLlmRequest(r, llmSource, c)
+    }
+    else {
+      const { runLlmGradientRequest } = await import('./llm/gradient-attribution')
+      res = await runLlmGradientRequest(r, llmSource, c)
+    }
+    if (remember)
+      keepLlmResult(key, res)
+    return res
   }
   const response = await runMethod(methodRequest, control)
   if (metrics.length) {
@@ -140,6 +153,33 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
   }
   // Every LLM method runs on the same ONNX Runtime session.
   return withThreads((await getCausalLm(llmSource)).threads, response)
+}
+
+/**
+ * LLM method results by model and request, so that a metrics request reuses the run of
+ * its method that an earlier slide made (the faithfulness table's LayerIntegratedGradients
+ * row is slide 17's run): exact, as every sampled method is seeded. Off where rows are
+ * not remembered either (`scoreMemo: 0`, the benchmarks).
+ */
+const llmResults = new Map<string, LlmResponse>()
+const LLM_RESULTS_KEPT = 64
+
+function keepLlmResult(key: string, res: LlmResponse): void {
+  llmResults.set(key, structuredClone(res))
+  while (llmResults.size > LLM_RESULTS_KEPT)
+    llmResults.delete(llmResults.keys().next().value!)
+}
+
+/** A copy of a kept result whose stats say what this run did: no row ran, all were remembered. */
+function keptLlmResult(key: string): LlmResponse | undefined {
+  const kept = llmResults.get(key)
+  if (!kept)
+    return undefined
+  llmResults.delete(key)
+  llmResults.set(key, kept)
+  const copy = structuredClone(kept)
+  copy.stats = { ...copy.stats, forwardCalls: 0, rows: 0, tokens: 0, ms: 0, rememberedRows: kept.stats.rows + (kept.stats.rememberedRows ?? 0) }
+  return copy
 }
 
 /** Says on a WASM result how many threads it was allowed (the badge: "WASM · 1 thread"). */

@@ -13,7 +13,8 @@ import { nodeEnv } from '../../../engine/node-env'
 import { runRequest } from '../../../engine/run'
 import { allFinite, BOW_DIR, copyModel, errorCode, HAS_BOW, llmRequest, makeTinyFixture, REPO_ROOT, SKIP_BOW_MSG } from './helpers'
 
-const env = nodeEnv()
+// scoreMemo 0: every run does its work (a remembered result could not be cancelled mid-run).
+const env = nodeEnv({ scoreMemo: 0 })
 const WEIRD = 'Ünïcödé 🍕🤖 and 日本語のテキスト <script>alert("x")</script> & "quotes"'
 
 let fx: Awaited<ReturnType<typeof makeTinyFixture>>

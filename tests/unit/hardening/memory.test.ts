@@ -12,7 +12,8 @@ import { nodeEnv } from '../../../engine/node-env'
 import { runRequest } from '../../../engine/run'
 import { allFinite, BOW_DIR, HAS_BOW, makeTinyFixture, SKIP_BOW_MSG } from './helpers'
 
-const env = nodeEnv()
+// scoreMemo 0: the repeated runs really run (memory is measured under work, not recall).
+const env = nodeEnv({ scoreMemo: 0 })
 
 let fx: Awaited<ReturnType<typeof makeTinyFixture>>
 beforeAll(async () => {

@@ -84,6 +84,20 @@ describe('remembered rows in a run', () => {
     expect(again.stats.rememberedRows).toBe(first.stats.rows + first.stats.rememberedRows!)
   })
 
+  it('a metrics request reuses the run of its method made before (a gradient method too): same numbers, no row run', async () => {
+    const lig = request('LayerIntegratedGradients', { nSteps: 4 }, { type: 'text', text: 'Dave lives in Palm Coast' })
+    const first = await runRequest(lig, nodeEnv()) as LlmResponse
+    expect(first.stats.rows).toBeGreaterThan(0)
+    const measured = await runRequest({ ...lig, metrics: ['deletion'] }, nodeEnv()) as LlmResponse
+    expect(measured.seqAttr).toEqual(first.seqAttr)
+    expect(measured.stats.rows).toBe(0)
+    expect(measured.stats.rememberedRows).toBe(first.stats.rows)
+    expect((measured.metrics as { deletion: { curve: number[] } }).deletion.curve).toHaveLength(first.seqAttr.length + 1)
+    // The kept copy is not the caller's: changing a result changes nothing later.
+    first.seqAttr[0] = 99
+    expect(((await runRequest(lig, nodeEnv())) as LlmResponse).seqAttr[0]).not.toBe(99)
+  })
+
   it('under ProductBaselines every draw still happens: ShapleyValueSampling equals the run without memory, seed for seed', async () => {
     const input: AttributionRequest['input'] = {
       type: 'template',
