@@ -148,10 +148,13 @@ export function optionsOf(method: MethodName, kind?: ModelKindName): OptionName[
  * A request's options with the registry's defaults filled in for the model kind.
  *
  * @example
- * withDefaults('Lime', 'bow', { seed: 3 }) // { nSamples: 50, alpha: 0.01, seed: 3 }
+ * withDefaults('Lime', 'bow', { seed: 3 }) // { seed: 3, nSamples: 50, alpha: 0.01 }
+ * withDefaults('FeatureAblation', 'gpt2') // { seed: 0 }
  */
 export function withDefaults(method: MethodName, kind: ModelKindName, options: MethodOptions = {}): MethodOptions {
-  return { ...METHOD_REGISTRY[method].defaults[kind], ...options }
+  // Every method reads the seed (COMMON), and every sampler's default seed is 0: written
+  // out, so that `{}` and `{ seed: 0 }` are one request (one cache entry, one result).
+  return { seed: 0, ...METHOD_REGISTRY[method].defaults[kind], ...options }
 }
 
 function describe(spec: OptionSpec): string {

@@ -36,7 +36,7 @@ describe('the method registry', () => {
   it('fills the request defaults per model kind, and the request wins', () => {
     expect(withDefaults('Lime', 'bow', { seed: 3 })).toEqual({ nSamples: 50, alpha: 0.01, seed: 3 })
     expect(withDefaults('Lime', 'bow', { nSamples: 7 }).nSamples).toBe(7)
-    expect(withDefaults('FeatureAblation', 'gpt2')).toEqual({})
+    expect(withDefaults('FeatureAblation', 'gpt2')).toEqual({ seed: 0 })
   })
 
   it('every default is itself a valid option of its method', () => {

@@ -88,7 +88,8 @@ describe('remembered rows in a run', () => {
     const lig = request('LayerIntegratedGradients', { nSteps: 4 }, { type: 'text', text: 'Dave lives in Palm Coast' })
     const first = await runRequest(lig, nodeEnv()) as LlmResponse
     expect(first.stats.rows).toBeGreaterThan(0)
-    const measured = await runRequest({ ...lig, metrics: ['deletion'] }, nodeEnv()) as LlmResponse
+    // As the faithfulness table asks: the same method request plus `seed: 0`, the default.
+    const measured = await runRequest({ ...lig, options: { ...lig.options, seed: 0 }, metrics: ['deletion'] }, nodeEnv()) as LlmResponse
     expect(measured.seqAttr).toEqual(first.seqAttr)
     expect(measured.stats.rows).toBe(0)
     expect(measured.stats.rememberedRows).toBe(first.stats.rows)
