@@ -1,7 +1,8 @@
 import type { AttributionRequest } from '../../engine/api'
 /**
  * Compute-ahead: while a slide is shown, the engine computes the demos of the next
- * slide that has any, at low priority, so that entering it shows the result at once.
+ * slide that has any, at low priority, so that entering it shows the result at once;
+ * once they are in hand, those of the slide after, up to AHEAD_REACH slides ahead.
  *
  * Each mounted `DemoFrame` registers its slide number and its requests here (Slidev
  * mounts the neighbouring slides at once and every slide 3 s after load). On every
@@ -17,27 +18,36 @@ export interface AheadFrame {
   requests: () => AttributionRequest[] | null
 }
 
+/** How many slides past the shown one compute-ahead may reach. */
+export const AHEAD_REACH = 8
+
 /**
  * The requests to compute ahead when slide `current` is shown: those of the nearest
- * later slide with a frame that has requests (slides without demos are skipped, so the
- * title slide already warms the model for the first demo).
+ * later slide (within `reach`) whose demos are not all `ready` yet. Slides without demos
+ * are skipped, so the title slide already warms the model for the first demo; slides
+ * whose results are in hand are skipped too, so that while the lecturer talks over quick
+ * slides (the BoW ones) the worker goes on to the next heavy one (the faithfulness table).
  *
  * @example
  * planAhead([{ page: 7, requests: () => [fa] }, { page: 9, requests: () => [svs] }], 5) // [fa]
+ * planAhead([{ page: 7, requests: () => [fa] }, { page: 9, requests: () => [svs] }], 5, r => r === fa) // [svs]
  */
-export function planAhead(frames: Iterable<AheadFrame>, current: number): AttributionRequest[] {
-  let nextPage = Infinity
+export function planAhead(frames: Iterable<AheadFrame>, current: number, ready: (request: AttributionRequest) => boolean = () => false, reach = AHEAD_REACH): AttributionRequest[] {
   const byPage = new Map<number, AttributionRequest[]>()
   for (const frame of frames) {
-    if (frame.page <= current)
+    if (frame.page <= current || frame.page > current + reach)
       continue
     const requests = frame.requests()
     if (!requests?.length)
       continue
     byPage.set(frame.page, [...(byPage.get(frame.page) ?? []), ...requests])
-    nextPage = Math.min(nextPage, frame.page)
   }
-  return byPage.get(nextPage) ?? []
+  for (const page of [...byPage.keys()].sort((a, b) => a - b)) {
+    const requests = byPage.get(page)!
+    if (!requests.every(ready))
+      return requests
+  }
+  return []
 }
 
 /** Every request of the frames on slide `page` (the slide on show). */
@@ -64,7 +74,17 @@ export class ComputeAhead {
    * requests, which compute-ahead started and the slide now waits for one after another
    * (a multi-request demo joins its runs one by one): those must not be cancelled.
    */
-  constructor(private readonly submit: (next: AttributionRequest[], current: AttributionRequest[]) => void, private readonly enabled = true) {}
+  constructor(
+    private readonly submit: (next: AttributionRequest[], current: AttributionRequest[]) => void,
+    private readonly enabled = true,
+    /** Whether a request's result is in hand (cached, or its compute-ahead failed: not retried). */
+    private readonly ready: (request: AttributionRequest) => boolean = () => false,
+  ) {}
+
+  /** Plans again: a computed-ahead result arrived, so the next slide may be in hand now. */
+  replan(): void {
+    this.schedule()
+  }
 
   register(frame: AheadFrame): () => void {
     this.frames.add(frame)
@@ -88,7 +108,7 @@ export class ComputeAhead {
     queueMicrotask(() => {
       this.scheduled = false
       if (this.current !== null)
-        this.submit(planAhead(this.frames, this.current), requestsOn(this.frames, this.current))
+        this.submit(planAhead(this.frames, this.current, this.ready), requestsOn(this.frames, this.current))
     })
   }
 }

@@ -227,8 +227,14 @@ class EngineClient {
     promise.then((r) => {
       this.results.set(key, r)
       if (priority === 'ahead')
-        this.publishAheadDone()
-    }, () => {})
+        this.publishAheadDone(key)
+      this.onSettled?.()
+    }, () => {
+      // A compute-ahead run that failed is not planned again (its slide shows the error).
+      if (pending.priority === 'ahead' && !pending.cancelled)
+        this.failedAhead.add(key)
+      this.onSettled?.()
+    })
     const pending: Pending = { request, priority, cancelled: false, notice: priority === 'now' ? this.idleNotice : null, promise, listeners: new Set(), resolve, reject, subscribers: 0 }
     if (priority === 'now')
       this.idleNotice = null
@@ -240,13 +246,27 @@ class EngineClient {
     return entry
   }
 
+  /** Compute-ahead runs that failed: planned no more. */
+  private readonly failedAhead = new Set<string>()
+  /** Called when any run settles (the compute-ahead planner plans again). */
+  onSettled: (() => void) | null = null
+
+  /** Whether compute-ahead has nothing left to do for this request: cached, or it failed ahead. */
+  settled(request: AttributionRequest): boolean {
+    const key = requestKey(request)
+    return this.results.has(key) || this.failedAhead.has(key)
+  }
+
   private aheadDone = 0
   /**
-   * How many runs started as compute-ahead have finished, on `<html data-computed-ahead>`:
-   * what the e2e test and `npm run bench:deck` wait on before they enter the next slide.
+   * How many runs started as compute-ahead have finished, on `<html data-computed-ahead>`,
+   * and which (their request keys, in `globalThis.__computedAheadKeys`): what the e2e
+   * tests and `npm run bench:deck` wait on before they enter the next slide.
    */
-  private publishAheadDone() {
+  private publishAheadDone(key: string) {
     this.aheadDone++
+    const g = globalThis as { __computedAheadKeys?: string[] }
+    ;(g.__computedAheadKeys ??= []).push(key)
     if (typeof document !== 'undefined')
       document.documentElement.dataset.computedAhead = String(this.aheadDone)
   }
@@ -348,4 +368,9 @@ class EngineClient {
 export const engine = new EngineClient()
 
 /** The deck's compute-ahead planner (off with `?ahead=off`). */
-export const computeAheadPlanner = new ComputeAhead((next, current) => engine.computeAhead(next, current), typeof location !== 'undefined' && deckConfig().computeAhead)
+export const computeAheadPlanner = new ComputeAhead(
+  (next, current) => engine.computeAhead(next, current),
+  typeof location !== 'undefined' && deckConfig().computeAhead,
+  request => engine.settled(request),
+)
+engine.onSettled = () => computeAheadPlanner.replan()

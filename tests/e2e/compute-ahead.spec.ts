@@ -1,11 +1,15 @@
 import type { Page } from '@playwright/test'
 import { expect, test } from '@playwright/test'
-import { demoSlides, readValues, runLive, settle, watchPage } from './helpers'
+import { faithfulnessRequests } from '../../components/demo/catalog'
+import { AHEAD_REACH } from '../../components/demo/compute-ahead'
+import { requestKeyOf } from '../../engine/core/request-key'
+import { demoSlides, MODELS, readValues, runLive, settle, watchPage } from './helpers'
 
 /**
  * Compute-ahead (issue 15): while a slide is shown, the worker computes the next demo
  * slide's requests at low priority, so entering that slide shows the result at once,
- * without ever showing a spinner. `?ahead=off` turns it off, which is the control.
+ * without ever showing a spinner; once they are in hand, the slide after's, up to
+ * AHEAD_REACH slides on. `?ahead=off` turns it off, which is the control.
  *
  * Every frame's `data-state` changes are recorded from the page's start, so "never
  * running" is read from what the page did, not from a timing.
@@ -83,14 +87,34 @@ test('a multi-request demo entered while its rows are still computed ahead keeps
   const { slideOf } = await demoSlides()
   const demo = 'faithfulness'
   const slide = slideOf.get(demo)!
+  const rows = faithfulnessRequests(MODELS).map(requestKeyOf)
+  const finishedAhead = async () => {
+    const keys = await page.evaluate(() => (globalThis as { __computedAheadKeys?: string[] }).__computedAheadKeys ?? [])
+    return rows.filter(k => keys.includes(k)).length
+  }
   await page.goto(`/${slide - 1}`)
   // Enter as soon as the first of its five rows is ready, while the others still compute.
-  await page.waitForFunction(() => Number(document.documentElement.dataset.computedAhead ?? 0) >= 1, null, { timeout: 180_000 })
-  const atEntry = Number(await page.evaluate(() => document.documentElement.dataset.computedAhead))
+  await expect.poll(finishedAhead, { timeout: 180_000, intervals: [100] }).toBeGreaterThanOrEqual(1)
+  const atEntry = await finishedAhead()
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
   await page.keyboard.press('ArrowRight')
   expect(await settle(page, demo, 300_000)).toBe('done')
   // Every row finished as the run compute-ahead started (a cancelled one would restart as a new run).
-  expect(atEntry, 'entered while rows were still computing').toBeLessThan(5)
-  expect(Number(await page.evaluate(() => document.documentElement.dataset.computedAhead))).toBe(5)
+  expect(atEntry, 'entered while rows were still computing').toBeLessThan(rows.length)
+  expect(await finishedAhead()).toBe(rows.length)
+})
+
+test('compute-ahead goes past slides whose results are in hand: from the first BoW slide it reaches the faithfulness table', async ({ page }) => {
+  test.setTimeout(360_000)
+  const { slideOf } = await demoSlides()
+  const from = slideOf.get('bow-intro')!
+  const table = slideOf.get('faithfulness')!
+  expect(table - from, 'within compute-ahead\'s reach').toBeLessThanOrEqual(AHEAD_REACH)
+  const rows = faithfulnessRequests(MODELS).map(requestKeyOf)
+  await page.goto(`/${from}`)
+  // Nobody leaves the BoW slide: the table's rows are computed all the same.
+  await expect.poll(async () => {
+    const keys = await page.evaluate(() => (globalThis as { __computedAheadKeys?: string[] }).__computedAheadKeys ?? [])
+    return rows.filter(k => keys.includes(k)).length
+  }, { timeout: 300_000, intervals: [250] }).toBe(rows.length)
 })

@@ -17,6 +17,38 @@ describe('compute-ahead plan', () => {
     expect(planAhead(frames, 9)).toEqual([])
   })
 
+  it('goes past slides whose results are in hand, but no further than its reach', () => {
+    const frames = [
+      { page: 19, requests: () => [req('bow-intro')] },
+      { page: 20, requests: () => [req('bow-saliency')] },
+      { page: 26, requests: () => [req('row1'), req('row2')] },
+    ]
+    const inHand = new Set(['bow-intro', 'bow-saliency', 'row1'])
+    const ready = (r: AttributionRequest) => inHand.has((r.input as { text: string }).text)
+    expect(planAhead(frames, 18, ready)).toEqual([req('row1'), req('row2')])
+    expect(planAhead(frames, 18, ready, 7)).toEqual([])
+    expect(planAhead(frames, 18, () => true)).toEqual([])
+    expect(planAhead(frames, 18)).toEqual([req('bow-intro')])
+  })
+
+  it('plans again when a result arrives (replan), reaching the next slide that still needs work', async () => {
+    const plans: string[][] = []
+    const done = new Set<string>()
+    const text = (rs: AttributionRequest[]) => rs.map(r => (r.input as { text: string }).text)
+    const ahead = new ComputeAhead(next => plans.push(text(next)), true, r => done.has((r.input as { text: string }).text))
+    ahead.register({ page: 2, requests: () => [req('a')] })
+    ahead.register({ page: 3, requests: () => [req('b')] })
+    ahead.setCurrent(1)
+    await Promise.resolve()
+    done.add('a')
+    ahead.replan()
+    await Promise.resolve()
+    done.add('b')
+    ahead.replan()
+    await Promise.resolve()
+    expect(plans).toEqual([['a'], ['b'], []])
+  })
+
   it('skips frames without requests (invalid inputs, print mode)', () => {
     const frames = [{ page: 4, requests: () => null }, { page: 5, requests: () => [req('next')] }]
     expect(planAhead(frames, 1)).toEqual([req('next')])
