@@ -209,35 +209,27 @@ export function validateOptions(method: MethodName, options: unknown, kind?: Mod
 }
 
 /**
- * The explanation metrics a request may ask for (`request.metrics`), per model kind. The
- * BoW classifier computes Captum's `infidelity` and `sensitivity_max` on its input vector
- * (of the IG attributions, as the course notebook); the LLM computes their token variants.
- * Both get the deletion and insertion curves over their features. One stage
- * (engine/metrics/stage.ts, called from run.ts) computes them for both.
+ * The explanation metrics a request may ask for (`request.metrics`). Both model kinds
+ * compute all of them, in one stage (engine/metrics/stage.ts, called from run.ts): the
+ * deletion and insertion curves over their features; the BoW classifier Captum's
+ * `infidelity` and `sensitivity_max` on its input vector (of the IG attributions, as the
+ * course notebook), the LLM their token variants.
  */
 export const METRIC_NAMES = ['deletion', 'insertion', 'infidelity', 'sensitivityMax'] as const
 export type MetricName = typeof METRIC_NAMES[number]
-export const METRICS_OF_KIND: Record<ModelKindName, readonly MetricName[]> = {
-  bow: METRIC_NAMES,
-  gpt2: METRIC_NAMES,
-}
 
 /**
- * Throws `bad-request` in one line for a metric that is unknown or, once the model kind
- * is known, one that kind does not compute.
+ * Throws `bad-request` in one line for metrics that are not a list of METRIC_NAMES.
  *
  * @example
- * validateMetrics(['deletion'], 'bow') // throws: the BoW model computes infidelity, sensitivityMax
+ * validateMetrics(['sensitivity']) // throws: Unknown metric "sensitivity": use deletion, insertion, infidelity, sensitivityMax.
  */
-export function validateMetrics(metrics: unknown, kind?: ModelKindName): asserts metrics is MetricName[] | undefined {
+export function validateMetrics(metrics: unknown): asserts metrics is MetricName[] | undefined {
   if (metrics === undefined || metrics === null)
     return
   if (!Array.isArray(metrics))
     throw new AttributionError('bad-request', `"metrics" must be a list of ${METRIC_NAMES.join(', ')}.`)
-  const allowed: readonly string[] = kind ? METRICS_OF_KIND[kind] : METRIC_NAMES
-  const bad = metrics.find(m => !allowed.includes(m as string))
-  if (bad !== undefined) {
-    const on = kind ? ` on the ${kind === 'bow' ? 'BoW' : 'GPT-2'} model` : ''
-    throw new AttributionError('bad-request', `Unknown metric ${JSON.stringify(bad)}${on}: use ${allowed.join(', ')}.`)
-  }
+  const bad = metrics.find(m => !(METRIC_NAMES as readonly unknown[]).includes(m))
+  if (bad !== undefined)
+    throw new AttributionError('bad-request', `Unknown metric ${JSON.stringify(bad)}: use ${METRIC_NAMES.join(', ')}.`)
 }

@@ -9,6 +9,7 @@ import type { RunControl } from './core/types'
 import type { HubModel } from './models/hub'
 import type { MetricName } from './registry'
 import type { LoadProgress } from './worker-protocol'
+import { LRUCache } from 'lru-cache'
 import { LLM_GRADIENT_METHODS } from './api'
 import { AttributionError } from './core/errors'
 import { TFJS_WASM_THREADS } from './core/platform'
@@ -88,20 +89,19 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
   validateOptions(request.method, request.options, kind)
   // The registry's defaults, filled in once: every runner below reads complete options.
   request = { ...request, options: withDefaults(request.method, kind, request.options) }
-  validateMetrics(request.metrics, kind)
-  const metrics: MetricName[] = request.metrics ?? []
+  // validateRequest checked the names.
+  const metrics = (request.metrics ?? []) as MetricName[]
   // The method runs without its metrics; the metrics stage follows, the same for both kinds.
   const methodRequest: AttributionRequest = { ...request, metrics: undefined }
   if (kind === 'bow') {
-    const { bowMetricsSubject, runBowRequest } = await import('./bow/run-bow')
-    const runtime = {
-      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] as Array<'wasm' | 'cpu'> : undefined,
+    const { runBow } = await import('./bow/run-bow')
+    const { response, metricsSubject } = await runBow(methodRequest, location.files, control, {
+      prefer: env.preferWebGpu === false ? ['wasm', 'cpu'] : undefined,
       wasmPaths: env.tfWasmPaths,
       onBackend: env.onBackend,
-    }
-    const response = await runBowRequest(methodRequest, location.files, control, runtime)
+    })
     if (metrics.length)
-      Object.assign(response, await metricsStage(metrics, await bowMetricsSubject(request, response, location.files, control, runtime), control))
+      Object.assign(response, await metricsStage(metrics, metricsSubject(), control))
     return withThreads(TFJS_WASM_THREADS, response)
   }
   const llmSource = {
@@ -161,13 +161,10 @@ export async function runRequest(given: AttributionRequest, env: EngineEnv, cont
  * row is slide 17's run): exact, as every sampled method is seeded. Off where rows are
  * not remembered either (`scoreMemo: 0`, the benchmarks).
  */
-const llmResults = new Map<string, LlmResponse>()
-const LLM_RESULTS_KEPT = 64
+const llmResults = new LRUCache<string, LlmResponse>({ max: 64 })
 
 function keepLlmResult(key: string, res: LlmResponse): void {
   llmResults.set(key, structuredClone(res))
-  while (llmResults.size > LLM_RESULTS_KEPT)
-    llmResults.delete(llmResults.keys().next().value!)
 }
 
 /** A copy of a kept result whose stats say what this run did: no row ran, all were remembered. */
@@ -175,8 +172,6 @@ function keptLlmResult(key: string): LlmResponse | undefined {
   const kept = llmResults.get(key)
   if (!kept)
     return undefined
-  llmResults.delete(key)
-  llmResults.set(key, kept)
   const copy = structuredClone(kept)
   copy.stats = { ...copy.stats, forwardCalls: 0, rows: 0, tokens: 0, ms: 0, rememberedRows: kept.stats.rows + (kept.stats.rememberedRows ?? 0) }
   return copy

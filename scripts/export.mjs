@@ -4,8 +4,8 @@
  *
  * Writes the deck as a PDF in which every demo shows its default run's real numbers,
  * and beside it the presenter notes of every slide (`<name>-notes.pdf`, Slidev's
- * `export-notes`: each slide's number, title and note), unless `--no-notes`. The demos'
- * recorded by `npm run bake` (public/baked/) when the model's hash matches, else
+ * `export-notes`: each slide's number, title and note), unless `--no-notes`. The numbers
+ * are recorded by `npm run bake` (public/baked/) when the model's hash matches, else
  * computed in the exporting Chromium (WASM). No fixed sleep: DemoFrame carries
  * `data-waitfor=".demo-settled"` in print mode and the exporter waits for it.
  *

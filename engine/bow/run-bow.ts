@@ -292,13 +292,25 @@ async function prepareBowRun(request: AttributionRequest, files: ModelFiles, con
 
 /**
  * Runs one BoW attribution request (its method; `request.metrics` are the metrics
- * stage's, see `bowMetricsSubject`).
+ * stage's, see `runBow`).
  *
  * @example
  * const res = await runBowRequest({ model: 'public/models/bow', method: 'IntegratedGradients', input: { type: 'text', text: 'I love this game!' } }, nodeFiles('public/models/bow'))
  * res.words // ['game', 'love']; res.scores // per word; res.convergenceDelta ≈ 0
  */
 export async function runBowRequest(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<BowResponse> {
+  return (await runBow(request, files, control, runtime)).response
+}
+
+/**
+ * The method's response, and what the metrics stage measures for it, on the same
+ * prepared run (the model, input and target are settled once).
+ *
+ * @example
+ * const { response, metricsSubject } = await runBow(request, files)
+ * await metricsStage(['infidelity'], metricsSubject())
+ */
+export async function runBow(request: AttributionRequest, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<{ response: BowResponse, metricsSubject: () => MetricsSubject }> {
   const started = performance.now()
   const run = await prepareBowRun(request, files, control, runtime)
   const { model, input, x, presentIndices, probs } = run
@@ -339,7 +351,7 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
     backend: model.backend,
   }
   control?.onProgress?.({ done: 1, total: 1, phase: request.method })
-  return res
+  return { response: res, metricsSubject: () => bowMetricsSubject(run, res) }
 }
 
 /**
@@ -347,12 +359,8 @@ export async function runBowRequest(request: AttributionRequest, files: ModelFil
  * per-word scores over the mask forward of the present words (the rest group, a null
  * player, scores 0), and Captum's infidelity and sensitivity_max of the IG attributions
  * on the count vector, as the course notebook computes them.
- *
- * @example
- * const m = await metricsStage(['infidelity'], await bowMetricsSubject(request, response, files))
  */
-export async function bowMetricsSubject(request: AttributionRequest, response: BowResponse, files: ModelFiles, control?: RunControl, runtime: BowRuntimeOptions = {}): Promise<MetricsSubject> {
-  const run = await prepareBowRun(request, files, control, runtime)
+function bowMetricsSubject(run: BowRun, response: BowResponse): MetricsSubject {
   const { x, o, seed } = run
   const explain = async (xi: Float64Array, signal?: AbortSignal) => (await run.ig.attribute({ inputs: xi, baselines: 0, ...igOptions(o) }, { signal })).attributions
   return {

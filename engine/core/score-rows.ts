@@ -6,6 +6,7 @@
  * Row r is scored on `prompt + target[:-1]`: target token k is predicted at position
  * len(prompt) − 1 + k.
  */
+import { LRUCache } from 'lru-cache'
 import { AttributionError } from './errors'
 
 /** One teacher-forcing row: the (perturbed) prompt ids and the target ids scored after it. */
@@ -88,39 +89,38 @@ export function planBatches(seqs: number[][], maxBatchTokens: number): Array<[nu
  * memo.hits // rows answered from memory so far
  */
 export class ScoreMemo {
-  private readonly rows = new Map<string, Float32Array>()
+  private readonly rows: LRUCache<string, Float32Array> | null
   /** Rows answered from memory since creation. */
   hits = 0
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.rows = capacity > 0 ? new LRUCache({ max: capacity }) : null
+  }
 
   /** Scores `rows`, running `scoreMissing` once on the distinct rows it does not remember. */
   async score(rows: ScoreRow[], scoreMissing: (rows: ScoreRow[]) => Promise<Float32Array[]>): Promise<Float32Array[]> {
-    if (this.capacity <= 0)
+    const memory = this.rows
+    if (!memory)
       return scoreMissing(rows)
     const keys = rows.map(r => `${r.promptIds.join(',')}|${r.targetIds.join(',')}`)
+    // Looked up once each, so that a row is not evicted between this look and its answer.
+    const known = new Map<string, Float32Array>()
     const missing = new Map<string, ScoreRow>()
     keys.forEach((k, i) => {
-      if (!this.rows.has(k) && !missing.has(k))
+      const lp = known.get(k) ?? memory.get(k)
+      if (lp)
+        known.set(k, lp)
+      else if (!missing.has(k))
         missing.set(k, rows[i]!)
     })
     if (missing.size > 0) {
       const scored = await scoreMissing([...missing.values()])
-      ;[...missing.keys()].forEach((k, i) => this.remember(k, scored[i]!))
+      ;[...missing.keys()].forEach((k, i) => {
+        known.set(k, scored[i]!)
+        memory.set(k, scored[i]!)
+      })
     }
     this.hits += rows.length - missing.size
-    return keys.map((k) => {
-      const lp = this.rows.get(k)!
-      // Most recently used last: Map keeps insertion order.
-      this.rows.delete(k)
-      this.rows.set(k, lp)
-      return lp.slice()
-    })
-  }
-
-  private remember(key: string, lp: Float32Array): void {
-    this.rows.set(key, lp)
-    while (this.rows.size > this.capacity)
-      this.rows.delete(this.rows.keys().next().value!)
+    return keys.map(k => known.get(k)!.slice())
   }
 }
