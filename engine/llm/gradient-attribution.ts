@@ -16,7 +16,7 @@
  */
 import type { AttributionRequest, LlmGradientMethodName, LlmResponse } from '../api'
 import type { RunControl } from '../core/types'
-import type { LayerGradientFn, LayerPath } from '../methods/layer-attribution'
+import type { LayerGradientFn, LayerPath, LayerRow } from '../methods/layer-attribution'
 import type { LlmModelSource } from './run-llm'
 import { LLM_GRADIENT_METHODS } from '../api'
 import { AttributionError, throwIfAborted } from '../core/errors'
@@ -41,8 +41,10 @@ export interface EmbeddingGradientModel {
   /** Token-embedding layer output for `ids`, row-major [L, E]. */
   embed: (ids: number[]) => Promise<Float32Array>
   /**
-   * Row r: embeddings [seqLen, E]; F_r = log_softmax(logits[r, positions[r]])[targets[r]].
-   * Returns F [rows] and ∂F_r/∂x_r for the first `gradPositions` positions [rows, gradPositions, E].
+   * Row r: embeddings [seqLen, E], scored at K = positions.length / rows pairs:
+   * F_rk = log_softmax(logits[r, positions[r·K + k]])[targets[r·K + k]]. Returns F [rows, K]
+   * and ∂F_rk/∂x_r for the first `gradPositions` positions [rows, K, gradPositions, E].
+   * The K pairs of a row share its forward pass.
    */
   logProbGrads: (embeds: Float32Array, rows: number, seqLen: number, positions: ArrayLike<number>, targets: ArrayLike<number>, gradPositions: number) => Promise<{ logProbs: Float32Array, grads: Float32Array }>
 }
@@ -102,7 +104,9 @@ export const DEFAULT_GRADIENT_MEMORY_BYTES = 1024 ** 3
  * (LayerNorm x̂ twice, q/k/v in two layouts, the MLP's pre-activation and tanh, ~16·E
  * floats) plus the transients of one backward block (~48·E, the MLP's [N, 4E] products
  * dominating), and the attention probabilities and their gradient (~4·H·seqLen); per row,
- * ~8·V floats for the LM head's logits, softmax and its gradient at one position.
+ * ~8·V floats for the LM head's logits, softmax and its gradient at one position. Rows
+ * are counted as if each had its own forward: an upper bound, since the rows of one IG
+ * step share theirs (the saved forward values are held once per step).
  *
  * @example
  * estimateGradientBytes({ nLayer: 6, nEmbd: 768, nHead: 12, nPositions: 1024, vocabSize: 50257 }, 1, 22) // ≈ 2.8e7
@@ -160,7 +164,9 @@ export class LLMGradientAttribution {
     const fit = Math.floor(budget / perRow)
     if (fit < 1)
       throw new AttributionError('too-long', `Prompt + target (${P + T} tokens) needs about ${(perRow / 2 ** 20).toFixed(0)} MiB per gradient row, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget: shorten the prompt or the target.`)
-    const internalBatchSize = Math.min(options.internalBatchSize ?? Infinity, fit)
+    // Without a given size, a pass holds whole IG steps (T rows each) where they fit, so
+    // that every sequence in it is shared by all T target tokens.
+    const internalBatchSize = Math.min(options.internalBatchSize ?? (fit >= T ? fit - (fit % T) : fit), fit)
     if (this.methodName === 'LayerIntegratedGradients')
       approximationParameters(options.method ?? 'gausslegendre', options.nSteps ?? 50) // a bad rule is a bad request before any work
 
@@ -178,21 +184,40 @@ export class LLMGradientAttribution {
       // Paths are target tokens in order, so a pass only needs the prefix up to its largest
       // k: row k reads position P−1+k and, the model being causal, never sees what follows.
       const seqLen = P + Math.max(...rows.map(r => r.path))
-      const embeds = new Float32Array(rows.length * seqLen * E) // [rows, seqLen, E]
-      rows.forEach((r, i) => {
-        const o = i * seqLen * E
-        for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + r.alpha * (x[j] - xb[j])
+      // Rows at the same alpha have the same embeddings (every path is the same prompt
+      // path, followed by the real target tokens): one sequence per alpha, scored at each
+      // of its rows' targets, so its forward pass is shared (an IG step costs one forward
+      // and T backwards, not T of each). Short groups repeat their first pair.
+      const byAlpha = new Map<number, Array<{ r: LayerRow, i: number }>>()
+      rows.forEach((r, i) => byAlpha.set(r.alpha, [...(byAlpha.get(r.alpha) ?? []), { r, i }]))
+      const groups = [...byAlpha.values()]
+      const K = Math.max(...groups.map(m => m.length))
+      const embeds = new Float32Array(groups.length * seqLen * E) // [groups, seqLen, E]
+      const positions: number[] = []
+      const targets: number[] = []
+      const slot = new Int32Array(rows.length) // row i → its pair's index in [groups, K]
+      groups.forEach((members, b) => {
+        const o = b * seqLen * E
+        const alpha = members[0]!.r.alpha
+        for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + alpha * (x[j] - xb[j])
         embeds.set(x.subarray(P * E, seqLen * E), o + P * E)
+        for (let k = 0; k < K; k++) {
+          const { r, i } = members[Math.min(k, members.length - 1)]!
+          if (k < members.length)
+            slot[i] = b * K + k
+          positions.push(P - 1 + r.path)
+          targets.push(targetIds[r.path]!)
+        }
       })
-      const { logProbs, grads } = await this.model.logProbGrads(embeds, rows.length, seqLen, rows.map(r => P - 1 + r.path), rows.map(r => targetIds[r.path]), P)
-      tokens += rows.length * seqLen
+      const { logProbs, grads } = await this.model.logProbGrads(embeds, groups.length, seqLen, positions, targets, P)
+      tokens += groups.length * seqLen
       // attrTarget 'prob': F = exp(log p), dF/dx = exp(log p) · d log p/dx.
-      const outputs = Array.from(logProbs, f => prob ? Math.exp(f) : f)
+      const outputs = Array.from(slot, q => prob ? Math.exp(logProbs[q]!) : logProbs[q]!)
       return {
         outputs,
-        grads: rows.map((_, i) => {
-          const g = grads.subarray(i * P * E, (i + 1) * P * E)
-          return prob ? g.map(v => v * outputs[i]) : g
+        grads: Array.from(slot, (q, i) => {
+          const g = grads.subarray(q * P * E, (q + 1) * P * E)
+          return prob ? g.map(v => v * outputs[i]!) : g
         }),
       }
     }

@@ -34,14 +34,15 @@ export class LayerIntegratedGradients {
   async attribute(paths: LayerPath[], options: LayerIntegratedGradientsOptions = {}, control?: RunControl): Promise<LayerAttributionResult> {
     const nSteps = positiveInt(options.nSteps, 50, 'nSteps')
     const { alphas, weights } = approximationParameters(options.method ?? 'gausslegendre', nSteps)
-    // Path-major, in Captum's step order; Captum multiplies float32 gradients by the step
-    // sizes cast to float32.
-    const rows: LayerRow[] = paths.flatMap((_, path) => {
-      const steps: LayerRow[] = alphas.map((alpha, i) => ({ path, alpha, weight: Math.fround(weights[i]) }))
-      if (options.returnConvergenceDelta)
-        steps.push({ path, alpha: 0, weight: 0, endpoint: true }, { path, alpha: 1, weight: 0, endpoint: true })
-      return steps
-    })
+    // Step-major (every path's row at alpha_0, then at alpha_1, …), so that a pass holds
+    // whole steps and a caller whose paths share their points (the LLM's target tokens)
+    // can share a forward per step; each path still sums its steps in Captum's order.
+    // Captum multiplies float32 gradients by the step sizes cast to float32.
+    const rows: LayerRow[] = alphas.flatMap((alpha, i) => paths.map((_, path) => ({ path, alpha, weight: Math.fround(weights[i]) })))
+    if (options.returnConvergenceDelta) {
+      for (const alpha of [0, 1])
+        paths.forEach((_, path) => rows.push({ path, alpha, weight: 0, endpoint: true }))
+    }
     const { sums, endpoints, passes } = await evaluateLayerRows('LayerIntegratedGradients', paths, rows, this.gradient, options.internalBatchSize, control)
     const attributions = paths.map((p, i) => attributionPerPosition(p, sums[i], 'delta'))
     const result: LayerAttributionResult = { attributions, passes, rows: rows.length }

@@ -165,8 +165,8 @@ export class Gpt2Session {
       score_ids: this.i64(Array.from({ length: n }, () => 0), [n, 1]),
       embed_ids: this.i64(Array.from({ length: n }, () => 0), [n]),
       inputs_embeds: new this.ort.Tensor('float32', new Float32Array(n * E), [n, 1, E]),
-      grad_positions: this.i64(Array.from({ length: n }, () => 0), [n]),
-      grad_ids: this.i64(Array.from({ length: n }, () => 0), [n]),
+      grad_positions: this.i64(Array.from({ length: n }, () => 0), [n, 1]),
+      grad_ids: this.i64(Array.from({ length: n }, () => 0), [n, 1]),
     }
   }
 
@@ -273,12 +273,14 @@ export class Gpt2Session {
   }
 
   /**
-   * Per-row target log-probs and their gradients with respect to the input embeddings:
-   * F_r = log_softmax(logits[r, positions[r]])[targets[r]] for embeddings [rows, seqLen, E];
-   * returns F [rows] and ∂F_r/∂x_r for the first `gradPositions` positions [rows, gradPositions, E].
+   * Target log-probs and their gradients with respect to the input embeddings, K scored
+   * pairs per row: F_rk = log_softmax(logits[r, positions[r·K + k]])[targets[r·K + k]] for
+   * embeddings [rows, seqLen, E], K = positions.length / rows. The K pairs of a row share
+   * its forward pass (one backward each). Returns F [rows, K] and ∂F_rk/∂x_r for the first
+   * `gradPositions` positions [rows, K, gradPositions, E].
    *
    * @example
-   * const { logProbs, grads } = await s.logProbGrads(x, 1, 2, [1], [287], 2)
+   * const { logProbs, grads } = await s.logProbGrads(x, 1, 3, [1, 2], [287, 290], 3) // K = 2
    */
   async logProbGrads(embeds: Float32Array, rows: number, seqLen: number, positions: ArrayLike<number>, targets: ArrayLike<number>, gradPositions: number): Promise<{ logProbs: Float32Array, grads: Float32Array }> {
     const { nEmbd: E, vocabSize: V, nPositions } = this.config
@@ -286,25 +288,29 @@ export class Gpt2Session {
       throw new AttributionError('bad-request', `logProbGrads: ${embeds.length} embedding values for ${rows}×${seqLen}×${E}.`)
     if (seqLen > nPositions)
       throw new AttributionError('too-long', `${seqLen} tokens exceed the model's context of ${nPositions}.`)
-    for (let r = 0; r < rows; r++) {
-      if (!(positions[r] >= 0 && positions[r] < seqLen) || !(targets[r] >= 0 && targets[r] < V))
-        throw new AttributionError('bad-request', `logProbGrads: row ${r} reads position ${positions[r]} / token ${targets[r]} out of range.`)
+    const K = positions.length / rows
+    if (!Number.isInteger(K) || K < 1 || targets.length !== positions.length)
+      throw new AttributionError('bad-request', `logProbGrads: ${positions.length} positions and ${targets.length} targets for ${rows} rows (K per row, K ≥ 1).`)
+    for (let i = 0; i < positions.length; i++) {
+      if (!(positions[i] >= 0 && positions[i] < seqLen) || !(targets[i] >= 0 && targets[i] < V))
+        throw new AttributionError('bad-request', `logProbGrads: pair ${i} reads position ${positions[i]} / token ${targets[i]} out of range.`)
     }
     const out = await this.run({
       inputs_embeds: new this.ort.Tensor('float32', embeds, [rows, seqLen, E]),
-      grad_positions: this.i64(positions, [rows]),
-      grad_ids: this.i64(targets, [rows]),
+      grad_positions: this.i64(positions, [rows, K]),
+      grad_ids: this.i64(targets, [rows, K]),
     }, ['grad_logprobs', 'grad_inputs_embeds'])
     this.stats.forwardCalls++
     this.stats.rows += rows
     this.stats.tokens += rows * seqLen
     try {
-      const logProbs = (out.grad_logprobs.data as Float32Array).slice()
-      const full = out.grad_inputs_embeds.data as Float32Array // [rows, seqLen, E]
+      const logProbs = (out.grad_logprobs.data as Float32Array).slice() // [rows, K]
+      const full = out.grad_inputs_embeds.data as Float32Array // [rows·K, seqLen, E]
       if (gradPositions === seqLen)
         return { logProbs, grads: full.slice() }
-      const grads = new Float32Array(rows * gradPositions * E)
-      for (let r = 0; r < rows; r++) grads.set(full.subarray(r * seqLen * E, (r * seqLen + gradPositions) * E), r * gradPositions * E)
+      const pairs = rows * K
+      const grads = new Float32Array(pairs * gradPositions * E)
+      for (let q = 0; q < pairs; q++) grads.set(full.subarray(q * seqLen * E, (q * seqLen + gradPositions) * E), q * gradPositions * E)
       return { logProbs, grads }
     }
     finally {

@@ -14,15 +14,17 @@ if (!HAVE_TINY)
   console.warn(`[gpt2] ${TINY} is absent: skipping the Captum LayerIntegratedGradients reference comparison.`)
 
 /** The real model, with its gradient passes counted (not a stand-in: every call goes through). */
-function counted(model: Gpt2Session): EmbeddingGradientModel & { calls: number, rows: number } {
+function counted(model: Gpt2Session): EmbeddingGradientModel & { calls: number, rows: number, pairs: number } {
   const c = {
     calls: 0,
     rows: 0,
+    pairs: 0,
     config: model.config,
     embed: (ids: number[]) => model.embed(ids),
     logProbGrads: (...args: Parameters<Gpt2Session['logProbGrads']>) => {
       c.calls++
       c.rows += args[1]
+      c.pairs += args[3].length
       return model.logProbGrads(...args)
     },
   }
@@ -68,9 +70,11 @@ describe('llm gradient attribution on a random GPT-2 (no shared files needed)', 
     })
     // seqAttr is the column sum of tokenAttr.
     res.seqAttr.forEach((v, j) => expect(v).toBeCloseTo(res.tokenAttr.reduce((s, r) => s + r[j], 0), 12))
-    // All 3 × (64 + 2) rows went through one batched gradient pass.
+    // All 3 × (64 + 2) (step, target) pairs went through one batched gradient pass, as
+    // 66 sequences (one per alpha), each scored at the 3 target tokens: one forward per step.
     expect(m.calls).toBe(1)
-    expect(m.rows).toBe(3 * 66)
+    expect(m.rows).toBe(66)
+    expect(m.pairs).toBe(3 * 66)
     // Few steps are visibly less complete than many (the test has teeth).
     const coarse = await new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(prompt), target, { nSteps: 2, method: 'riemann_right', returnConvergenceDelta: true })
     expect(Math.max(...coarse.convergenceDelta!.map(Math.abs))).toBeGreaterThan(1e-3)
@@ -163,6 +167,41 @@ describe('llm gradient attribution on a random GPT-2 (no shared files needed)', 
     const fd = (logProbs[1] - logProbs[2]) / (2 * h)
     expect(Math.abs(dir)).toBeGreaterThan(0.05) // a real slope
     expect(Math.abs(fd - dir)).toBeLessThan(1e-2 * Math.abs(dir))
+  })
+
+  it('k scored pairs of one row share its forward and equal K rows of their own', async () => {
+    const ids = [...prompt, ...target.slice(0, -1)]
+    const x = await model.embed(ids)
+    const E = model.config.nEmbd
+    const L = ids.length
+    const P = prompt.length
+    const positions = target.map((_, k) => P - 1 + k)
+    // Two rows (x and 0.5·x), each scored at every target token: [2, 3] pairs.
+    const two = new Float32Array(2 * L * E)
+    two.set(x, 0)
+    two.set(x.map(v => 0.5 * v), L * E)
+    const shared = await model.logProbGrads(two, 2, L, [...positions, ...positions], [...target, ...target], P)
+    expect(shared.logProbs).toHaveLength(6)
+    expect(shared.grads).toHaveLength(6 * P * E)
+    for (const [b, row] of [x, two.subarray(L * E)].entries()) {
+      // The same pairs one per row (K = 1), the layout the graph had before sharing.
+      const alone = await model.logProbGrads(Float32Array.from({ length: 3 * L * E }, (_, i) => row[i % (L * E)]), 3, L, positions, target, P)
+      for (let k = 0; k < 3; k++) {
+        expect(shared.logProbs[b * 3 + k]).toBeCloseTo(alone.logProbs[k], 5)
+        let maxDiff = 0
+        let maxAbs = 0
+        for (let e = 0; e < P * E; e++) {
+          maxDiff = Math.max(maxDiff, Math.abs(shared.grads[(b * 3 + k) * P * E + e] - alone.grads[k * P * E + e]))
+          maxAbs = Math.max(maxAbs, Math.abs(alone.grads[k * P * E + e]))
+        }
+        expect(maxAbs).toBeGreaterThan(1e-3)
+        expect(maxDiff).toBeLessThan(1e-5 * Math.max(1, maxAbs))
+      }
+    }
+    // Causality inside a shared row: target 0's gradient at positions after P−1 is 0.
+    const full = await model.logProbGrads(x, 1, L, positions, target, L)
+    for (let e = P * E; e < L * E; e++) expect(full.grads[e]).toBe(0)
+    await expect(model.logProbGrads(x, 1, L, positions, target.slice(0, 2), P)).rejects.toMatchObject({ code: 'bad-request' })
   })
 
   it('cancels between passes, and the session runs again afterwards', async () => {

@@ -256,7 +256,9 @@ describe('the layer methods (LayerIntegratedGradients, LayerGradientXActivation,
     ]
     seen.length = 0
     const all = await new LayerIntegratedGradients(layerQuad).attribute(paths, { nSteps: 25 })
-    expect(seen).toEqual([[...Array.from({ length: 25 }, () => 0), ...Array.from({ length: 25 }, () => 1)]])
+    // Step-major: both paths' rows at each alpha side by side (a caller whose paths share
+    // their points can share a forward per step), in one call.
+    expect(seen).toEqual([Array.from({ length: 50 }, (_, i) => i % 2)])
     const progress: number[] = []
     const chunked = await new LayerIntegratedGradients(layerQuad).attribute(paths, { nSteps: 25, internalBatchSize: 7 }, { onProgress: p => progress.push(p.done) })
     expect(chunked.attributions).toEqual(all.attributions)
