@@ -1,4 +1,4 @@
-import type { BowResponse } from '../../engine/api'
+import type { BowResponse, LlmResponse } from '../../engine/api'
 import { expect, test } from '@playwright/test'
 import { DEMOS, requestFor } from '../../components/demo/catalog'
 import { chromiumArgs } from '../../playwright.config'
@@ -21,4 +21,20 @@ test('the BoW demo runs on WebGPU and matches the CLI', async ({ page }) => {
   await expect(page.locator(`[data-demo="${id}"] [data-testid="backend-note"]`)).toHaveCount(0)
   const shown = [...new Set(await readValues(page, id, '[data-testid="word-attribution"]'))].sort((a, b) => a - b)
   expectClose(shown, [...new Set(want!.scores)].sort((a, b) => a - b), 1e-5, 'webgpu scores')
+})
+
+test('the LLM runs on WebGPU: its score path and its gradient path match the CLI', async ({ page }) => {
+  test.setTimeout(600_000)
+  const { slideOf } = await demoSlides()
+  // FeatureAblation reads the score path, LayerIntegratedGradients the gradient path (the
+  // K target tokens of one IG step share a forward: broadcast 5-D MatMuls on WebGPU).
+  for (const id of ['llm-feature-ablation', 'llm-layer-ig']) {
+    const [want] = cli([requestFor(DEMOS[id]!, MODELS)]) as LlmResponse[]
+    await page.goto(`/${slideOf.get(id)}?ahead=off`)
+    expect(await settle(page, id, 540_000), id).toBe('done')
+    await expect(page.locator(`[data-demo="${id}"] [data-testid="backend-badge"]`)).toHaveAttribute('data-backend', 'webgpu')
+    // WebGPU's float32 kernels sum in other orders than the CPU's: relative agreement.
+    const scale = Math.max(...want!.seqAttr.map(Math.abs))
+    expectClose(await readValues(page, id, '[data-testid="seq-attr"]'), want!.seqAttr, 1e-3 * scale + 1e-6, `${id} seqAttr on WebGPU`)
+  }
 })
