@@ -112,6 +112,8 @@ interface DemoTiming {
   ms: number
   recorded: boolean
   backend: string
+  /** For a demo that fills in row by row: when each row appeared after entry, in order. */
+  rows: Array<{ method: string, ms: number }>
 }
 
 /**
@@ -145,7 +147,19 @@ async function walk(browser: Browser, origin: string, mode: 'cold' | 'ahead'): P
     const demos = [...new Set(demosBySlide[no] ?? [])]
     if (no > 1) {
       // Enter slide `no`: the clock starts at the key press, in the page's own time.
-      await page.evaluate(() => (globalThis as unknown as { benchEnter: number }).benchEnter = performance.now())
+      await page.evaluate(() => {
+        const g = globalThis as unknown as { benchEnter: number, benchRows: Record<string, number>, benchRowsTimer?: number }
+        g.benchEnter = performance.now()
+        // Rows of a demo that fills in row by row (the faithfulness table): when each appeared.
+        g.benchRows = {}
+        clearInterval(g.benchRowsTimer)
+        g.benchRowsTimer = setInterval(() => {
+          for (const tr of document.querySelectorAll('[data-slidev-no] [data-demo] tr[data-method][data-ready]')) {
+            const key = `${tr.closest('[data-demo]')!.getAttribute('data-demo')}\0${tr.getAttribute('data-method')}`
+            g.benchRows[key] ??= performance.now() - g.benchEnter
+          }
+        }, 50) as unknown as number
+      })
       await page.keyboard.press('ArrowRight')
       await page.waitForFunction(n => location.pathname.endsWith(`/${n}`), no)
     }
@@ -160,8 +174,15 @@ async function walk(browser: Browser, origin: string, mode: 'cold' | 'ahead'): P
       const recorded = (await frame.getAttribute('data-recorded')) === 'true'
       const badge = frame.locator('[data-testid="backend-badge"]')
       const backend = (await badge.count()) ? ((await badge.first().textContent()) ?? '').trim() : ''
-      timings.push({ slide: no, demo, state, ms: no === 1 ? Number.NaN : settled ?? Number.NaN, recorded, backend })
+      const rows = no === 1
+        ? []
+        : await page.evaluate(id => Object.entries((globalThis as unknown as { benchRows: Record<string, number> }).benchRows)
+            .filter(([k]) => k.startsWith(`${id}\0`))
+            .map(([k, ms]) => ({ method: k.slice(id.length + 1), ms }))
+            .sort((a, b) => a.ms - b.ms), demo)
+      timings.push({ slide: no, demo, state, ms: no === 1 ? Number.NaN : settled ?? Number.NaN, recorded, backend, rows })
       console.error(`[bench-deck] ${mode} slide ${no} ${demo}: ${state}${settled === null ? '' : ` after ${(settled / 1000).toFixed(2)} s`}${recorded ? ' (recorded)' : ''} ${backend}`)
+      for (const r of rows) console.error(`[bench-deck]   row ${r.method}: ${(r.ms / 1000).toFixed(2)} s`)
     }
     // ahead: the lecturer talks over the slide; compute-ahead works meanwhile.
     if (mode === 'ahead' && no < total)
@@ -212,6 +233,15 @@ async function main() {
       return { 'slide': t.slide, 'demo': t.demo, 'cold': fmt(walks.cold?.find(c => c.demo === t.demo)), [`ahead (${opts.aheadS} s before)`]: fmt(ahead), 'backend · threads': t.backend || ahead?.backend || '' }
     })
     console.log(markdownTable(rows))
+    // The faithfulness table shows each row as soon as it is ready: when each one came.
+    for (const t of base.filter(b => b.rows.length > 0)) {
+      console.log(`\nRows of ${t.demo} (slide ${t.slide}), seconds from entry to the row:\n`)
+      console.log(markdownTable(t.rows.map(r => ({
+        row: r.method,
+        cold: walks.cold?.find(c => c.demo === t.demo)?.rows.find(c => c.method === r.method)?.ms,
+        ahead: walks.ahead?.find(a => a.demo === t.demo)?.rows.find(a => a.method === r.method)?.ms,
+      })).map(r => ({ row: r.row, cold: r.cold === undefined ? '–' : `${(r.cold / 1000).toFixed(2)} s`, [`ahead (${opts.aheadS} s before)`]: r.ahead === undefined ? '–' : `${(r.ahead / 1000).toFixed(2)} s` }))))
+    }
     console.log(`(deck bench took ${((performance.now() - t0) / 1000).toFixed(0)} s; load average ${loadavg()[0]!.toFixed(1)} at the end)`)
   }
   finally {

@@ -57,6 +57,11 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   const state = ref<DemoState>('idle')
   const result = shallowRef<AttributionResponse | null>(null)
   const results = shallowRef<AttributionResponse[] | null>(null)
+  /**
+   * While a live run of several requests goes on: the answers so far, in request order
+   * (a table can fill in row by row); null otherwise.
+   */
+  const partial = shallowRef<AttributionResponse[] | null>(null)
   const resultKey = ref<string | null>(null)
   const recorded = ref(false)
   const message = ref('')
@@ -86,6 +91,7 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   function show(key: string, responses: AttributionResponse[], from: ResultOrigin, fallback: WebGpuFallback | null = null) {
     const isRecorded = from === 'baked'
     origin.value = from
+    partial.value = null
     results.value = responses
     result.value = responses[0] ?? null
     resultKey.value = key
@@ -137,6 +143,7 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
     }
 
     state.value = 'running'
+    partial.value = null
     progress.value = null
     load.value = null
     startedAt.value = clock()
@@ -163,6 +170,8 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
           onNotice: n => seq === runSeq && (notice.value = n),
         }, ctl.signal, { fresh: opts.live })
         responses.push(response)
+        if (seq === runSeq && i < list.length - 1)
+          partial.value = responses.slice()
       }
       finish(seq, key, responses, 'live', fallback)
       deps.shared.value = { key, responses }
@@ -171,6 +180,7 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
       if (seq !== runSeq)
         return
       const code = (e as { code?: string }).code
+      partial.value = null
       if (code === 'cancelled') {
         // Nothing is lost: the previous result stays on the slide.
         state.value = result.value ? 'done' : 'idle'
@@ -205,5 +215,5 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   const stale = computed(() => state.value === 'done' && resultKey.value !== currentKey.value)
   const elapsedMs = computed(() => state.value === 'running' ? now.value - startedAt.value : null)
 
-  return { state, result, results, resultKey, currentKey, recorded, origin, message, progress, load, backend, backendFallback, threads, scorer, notice, elapsedMs, stale, run, cancel, dispose }
+  return { state, result, results, partial, resultKey, currentKey, recorded, origin, message, progress, load, backend, backendFallback, threads, scorer, notice, elapsedMs, stale, run, cancel, dispose }
 }

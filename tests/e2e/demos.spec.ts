@@ -177,11 +177,31 @@ test('"Which explanation should I trust?": the slide\'s table equals the CLI\'s 
   test.setTimeout(900_000)
   const expected = cli(faithfulnessRequests(MODELS)) as LlmResponse[]
   const { slideOf } = await demoSlides()
-  await page.goto(`/${slideOf.get('faithfulness')}`)
+  // Record the order in which the table's rows fill in (one DOM update per answer).
+  await page.addInitScript(() => {
+    const seen: string[] = []
+    ;(globalThis as unknown as { faithRows: string[] }).faithRows = seen
+    new MutationObserver(() => {
+      for (const tr of document.querySelectorAll('[data-demo="faithfulness"] tr[data-method][data-ready]')) {
+        const m = tr.getAttribute('data-method')!
+        // A row that appears while the frame still runs came ahead of the others.
+        const running = tr.closest('[data-demo]')!.getAttribute('data-state') === 'running'
+        if (!seen.some(s => s.startsWith(m)))
+          seen.push(running ? m : `${m} (with the end)`)
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true })
+  })
+  await page.goto(`/${slideOf.get('faithfulness')}?ahead=off`)
   const frame = page.locator('[data-demo="faithfulness"]')
   // It starts on entry, like every other demo.
   await expect(frame).toHaveAttribute('data-autorun', 'true')
   await expect(frame).toHaveAttribute('data-state', 'done', { timeout: 600_000 })
+  // Each row was on the slide as soon as its request answered, while the rest still ran;
+  // only the last one arrives with the end of the run.
+  const order = await page.evaluate(() => (globalThis as unknown as { faithRows: string[] }).faithRows)
+  const methods = FAITHFULNESS_METHODS.map(m => m.method)
+  expect(order.slice(0, -1)).toEqual(methods.slice(0, -1))
+  expect(order.at(-1)).toMatch(new RegExp(`^${methods.at(-1)}`))
   for (const [i, m] of FAITHFULNESS_METHODS.entries()) {
     const cells = await frame.locator(`tr[data-method="${m.method}"] td[data-value]`).evaluateAll(els => els.map(e => Number(e.getAttribute('data-value'))))
     const metrics = expected[i]!.metrics as { deletion: { aopc: number }, insertion: { aopc: number }, infidelity: number, sensitivityMax: number }

@@ -128,4 +128,34 @@ describe('useDemoRun (the demo frame without its view)', () => {
     expect((demo.result.value as BowResponse).scores).toEqual([8])
     expect(demo.origin.value).toBe('shared')
   })
+
+  it('hands out the answers of a several-request run as they come, in request order', async () => {
+    const { demo, calls, list } = setup()
+    list.value = [request('a'), request('b'), request('c')]
+    const run = demo.run()
+    await settle()
+    expect(demo.partial.value).toBeNull()
+    calls[0]!.resolve(response(1))
+    await settle()
+    expect(demo.state.value).toBe('running')
+    expect(demo.partial.value!.map(r => (r as BowResponse).scores[0])).toEqual([1])
+    calls[1]!.resolve(response(2))
+    await settle()
+    expect(demo.partial.value!.map(r => (r as BowResponse).scores[0])).toEqual([1, 2])
+    calls[2]!.resolve(response(3))
+    await run
+    // Done: the whole list is the result, and nothing is partial any more.
+    expect(demo.partial.value).toBeNull()
+    expect(demo.results.value!.map(r => (r as BowResponse).scores[0])).toEqual([1, 2, 3])
+    // A cancelled run leaves no partial answers behind.
+    const again = demo.run({ live: true })
+    await settle()
+    calls[3]!.resolve(response(4))
+    await settle()
+    expect(demo.partial.value).toHaveLength(1)
+    demo.cancel()
+    await again
+    expect(demo.partial.value).toBeNull()
+    expect(demo.results.value!.map(r => (r as BowResponse).scores[0])).toEqual([1, 2, 3])
+  })
 })
