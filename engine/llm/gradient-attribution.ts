@@ -187,7 +187,7 @@ export class LLMGradientAttribution {
       // Rows at the same alpha have the same embeddings (every path is the same prompt
       // path, followed by the real target tokens): one sequence per alpha, scored at each
       // of its rows' targets, so its forward pass is shared (an IG step costs one forward
-      // and T backwards, not T of each). Short groups repeat their first pair.
+      // and T backwards, not T of each). Short groups repeat their last pair.
       const byAlpha = new Map<number, Array<{ r: LayerRow, i: number }>>()
       rows.forEach((r, i) => byAlpha.set(r.alpha, [...(byAlpha.get(r.alpha) ?? []), { r, i }]))
       const groups = [...byAlpha.values()]
