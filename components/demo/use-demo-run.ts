@@ -59,7 +59,8 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
   const results = shallowRef<AttributionResponse[] | null>(null)
   /**
    * While a live run of several requests goes on: the answers so far, in request order
-   * (a table can fill in row by row); null otherwise.
+   * (a table can fill in row by row); after a cancel with no earlier result, what had
+   * come in; null otherwise.
    */
   const partial = shallowRef<AttributionResponse[] | null>(null)
   const resultKey = ref<string | null>(null)
@@ -180,17 +181,21 @@ export function useDemoRun(runList: Ref<AttributionRequest[] | null>, inputError
       if (seq !== runSeq)
         return
       const code = (e as { code?: string }).code
-      partial.value = null
       if (code === 'cancelled') {
-        // Nothing is lost: the previous result stays on the slide.
+        // Nothing is lost: the previous result stays on the slide; without one, the rows
+        // that had come in stay (a progressive frame shows them).
+        if (result.value)
+          partial.value = null
         state.value = result.value ? 'done' : 'idle'
         message.value = 'Cancelled.'
       }
       else if (code === 'missing-model') {
+        partial.value = null
         state.value = 'missing-model'
         message.value = (e as Error).message
       }
       else {
+        partial.value = null
         state.value = 'error'
         message.value = (e as Error).message
       }

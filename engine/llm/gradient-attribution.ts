@@ -16,7 +16,7 @@
  */
 import type { AttributionRequest, LlmGradientMethodName, LlmResponse } from '../api'
 import type { RunControl } from '../core/types'
-import type { LayerGradientFn, LayerPath, LayerRow } from '../methods/layer-attribution'
+import type { LayerGradientFn, LayerPath } from '../methods/layer-attribution'
 import type { LlmModelSource } from './run-llm'
 import { LLM_GRADIENT_METHODS } from '../api'
 import { AttributionError, throwIfAborted } from '../core/errors'
@@ -106,7 +106,8 @@ export const DEFAULT_GRADIENT_MEMORY_BYTES = 1024 ** 3
  * dominating), and the attention probabilities and their gradient (~4·H·seqLen); per row,
  * ~8·V floats for the LM head's logits, softmax and its gradient at one position. Rows
  * are counted as if each had its own forward: an upper bound, since the rows of one IG
- * step share theirs (the saved forward values are held once per step).
+ * step share theirs (the saved forward values are held once per step) and a pass never
+ * sends more (step, target) pairs than it has rows.
  *
  * @example
  * estimateGradientBytes({ nLayer: 6, nEmbd: 768, nHead: 12, nPositions: 1024, vocabSize: 50257 }, 1, 22) // ≈ 2.8e7
@@ -164,9 +165,11 @@ export class LLMGradientAttribution {
     const fit = Math.floor(budget / perRow)
     if (fit < 1)
       throw new AttributionError('too-long', `Prompt + target (${P + T} tokens) needs about ${(perRow / 2 ** 20).toFixed(0)} MiB per gradient row, over the ${(budget / 2 ** 20).toFixed(0)} MiB budget: shorten the prompt or the target.`)
-    // Without a given size, a pass holds whole IG steps (T rows each) where they fit, so
-    // that every sequence in it is shared by all T target tokens.
-    const internalBatchSize = Math.min(options.internalBatchSize ?? (fit >= T ? fit - (fit % T) : fit), fit)
+    // Without a given size, a pass of LayerIntegratedGradients holds whole steps (T rows
+    // each) where they fit, so that every sequence in it serves all T target tokens
+    // (LayerGradientShap's random alphas share nothing; LayerGradientXActivation is one step).
+    const wholeSteps = this.methodName === 'LayerIntegratedGradients' && fit >= T
+    const internalBatchSize = Math.min(options.internalBatchSize ?? (wholeSteps ? fit - (fit % T) : fit), fit)
     if (this.methodName === 'LayerIntegratedGradients')
       approximationParameters(options.method ?? 'gausslegendre', options.nSteps ?? 50) // a bad rule is a bad request before any work
 
@@ -180,43 +183,53 @@ export class LLMGradientAttribution {
     const paths: LayerPath[] = targetIds.map(() => ({ input: x.subarray(0, P * E), baseline: xb.subarray(0, P * E), dim: E }))
     const prob = options.attrTarget === 'prob'
     let tokens = 0
+    /** The rows of one alpha: one sequence, scored at each of its paths' target. */
+    interface Step { alpha: number, paths: number[], logProbs?: Float32Array, grads?: Float32Array }
     const gradient: LayerGradientFn = async (rows) => {
-      // Paths are target tokens in order, so a pass only needs the prefix up to its largest
-      // k: row k reads position P−1+k and, the model being causal, never sees what follows.
-      const seqLen = P + Math.max(...rows.map(r => r.path))
       // Rows at the same alpha have the same embeddings (every path is the same prompt
       // path, followed by the real target tokens): one sequence per alpha, scored at each
       // of its rows' targets, so its forward pass is shared (an IG step costs one forward
-      // and T backwards, not T of each). Short groups repeat their last pair.
-      const byAlpha = new Map<number, Array<{ r: LayerRow, i: number }>>()
-      rows.forEach((r, i) => byAlpha.set(r.alpha, [...(byAlpha.get(r.alpha) ?? []), { r, i }]))
-      const groups = [...byAlpha.values()]
-      const K = Math.max(...groups.map(m => m.length))
-      const embeds = new Float32Array(groups.length * seqLen * E) // [groups, seqLen, E]
-      const positions: number[] = []
-      const targets: number[] = []
-      const slot = new Int32Array(rows.length) // row i → its pair's index in [groups, K]
-      groups.forEach((members, b) => {
-        const o = b * seqLen * E
-        const alpha = members[0]!.r.alpha
-        for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + alpha * (x[j] - xb[j])
-        embeds.set(x.subarray(P * E, seqLen * E), o + P * E)
-        for (let k = 0; k < K; k++) {
-          const { r, i } = members[Math.min(k, members.length - 1)]!
-          if (k < members.length)
-            slot[i] = b * K + k
-          positions.push(P - 1 + r.path)
-          targets.push(targetIds[r.path]!)
-        }
+      // and T backwards, not T of each). A row whose (alpha, path) came before (a
+      // convergence-delta endpoint on a Riemann rule's end step) reads the same pair.
+      const steps = new Map<number, Step>()
+      const pairOf = rows.map((r) => {
+        let step = steps.get(r.alpha)
+        if (!step)
+          steps.set(r.alpha, step = { alpha: r.alpha, paths: [] })
+        let k = step.paths.indexOf(r.path)
+        if (k < 0)
+          k = step.paths.push(r.path) - 1
+        return { step, k }
       })
-      const { logProbs, grads } = await this.model.logProbGrads(embeds, groups.length, seqLen, positions, targets, P)
-      tokens += groups.length * seqLen
+      // One model call per number of pairs, so that no pair is padding and a pass never
+      // holds more pairs than rows (a pass cut inside a step gives a shorter one at its ends).
+      const bySize = new Map<number, Step[]>()
+      for (const step of steps.values()) bySize.set(step.paths.length, [...(bySize.get(step.paths.length) ?? []), step])
+      for (const [K, list] of bySize) {
+        // Paths are target tokens in order, so a call only needs the prefix up to its largest
+        // k: path k reads position P−1+k and, the model being causal, never sees what follows.
+        const seqLen = P + Math.max(...list.flatMap(step => step.paths))
+        const embeds = new Float32Array(list.length * seqLen * E) // [steps, seqLen, E]
+        list.forEach(({ alpha }, b) => {
+          const o = b * seqLen * E
+          for (let j = 0; j < P * E; j++) embeds[o + j] = xb[j] + alpha * (x[j] - xb[j])
+          embeds.set(x.subarray(P * E, seqLen * E), o + P * E)
+        })
+        const positions = list.flatMap(step => step.paths.map(k => P - 1 + k)) // [steps, K]
+        const targets = list.flatMap(step => step.paths.map(k => targetIds[k]!))
+        const { logProbs, grads } = await this.model.logProbGrads(embeds, list.length, seqLen, positions, targets, P)
+        tokens += list.length * seqLen
+        list.forEach((step, b) => {
+          step.logProbs = logProbs.subarray(b * K, (b + 1) * K)
+          step.grads = grads.subarray(b * K * P * E, (b + 1) * K * P * E) // [K, P, E]
+        })
+      }
       // attrTarget 'prob': F = exp(log p), dF/dx = exp(log p) · d log p/dx.
-      const outputs = Array.from(slot, q => prob ? Math.exp(logProbs[q]!) : logProbs[q]!)
+      const outputs = pairOf.map(({ step, k }) => prob ? Math.exp(step.logProbs![k]!) : step.logProbs![k]!)
       return {
         outputs,
-        grads: Array.from(slot, (q, i) => {
-          const g = grads.subarray(q * P * E, (q + 1) * P * E)
+        grads: pairOf.map(({ step, k }, i) => {
+          const g = step.grads!.subarray(k * P * E, (k + 1) * P * E)
           return prob ? g.map(v => v * outputs[i]!) : g
         }),
       }

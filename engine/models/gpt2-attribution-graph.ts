@@ -165,8 +165,8 @@ export function buildGpt2AttributionGraph(weights: Map<string, WeightTensor>, cf
   interface Saved { ln1: ReturnType<typeof layerNorm>, qh: string, kh: string, vh: string, p: string, ln2: ReturnType<typeof layerNorm>, act: ReturnType<typeof gelu> }
 
   /**
-   * The last block's output rows the score path reads: `sel` [B, K, S] one-hot picks
-   * (`onehotPositions`) of the scored positions `positions` [B, K].
+   * The last block's output rows that the score and gradient paths read: `sel` [B, K, S]
+   * one-hot picks (`onehotPositions`) of the scored positions `positions` [B, K].
    */
   interface Scored { sel: string, positions: string, shape3: string, pos: string, B: string, K: string }
 

@@ -32,6 +32,8 @@ test('the LLM runs on WebGPU: its score path and its gradient path match the CLI
     const [want] = cli([requestFor(DEMOS[id]!, MODELS)]) as LlmResponse[]
     await page.goto(`/${slideOf.get(id)}?ahead=off`)
     expect(await settle(page, id, 540_000), id).toBe('done')
+    // Computed here, not a recorded bake.
+    await runLive(page, id)
     await expect(page.locator(`[data-demo="${id}"] [data-testid="backend-badge"]`)).toHaveAttribute('data-backend', 'webgpu')
     // WebGPU's float32 kernels sum in other orders than the CPU's: relative agreement.
     const scale = Math.max(...want!.seqAttr.map(Math.abs))

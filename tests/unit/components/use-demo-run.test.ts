@@ -158,4 +158,29 @@ describe('useDemoRun (the demo frame without its view)', () => {
     expect(demo.partial.value).toBeNull()
     expect(demo.results.value!.map(r => (r as BowResponse).scores[0])).toEqual([1, 2, 3])
   })
+
+  it('a run cancelled before any result keeps the answers that had come in', async () => {
+    const { demo, calls, list } = setup()
+    list.value = [request('a'), request('b')]
+    const run = demo.run()
+    await settle()
+    calls[0]!.resolve(response(5))
+    await settle()
+    demo.cancel()
+    await run
+    expect(demo.state.value).toBe('idle')
+    expect(demo.message.value).toBe('Cancelled.')
+    expect(demo.result.value).toBeNull()
+    expect(demo.partial.value!.map(r => (r as BowResponse).scores[0])).toEqual([5])
+    // The next run starts from nothing again.
+    const again = demo.run()
+    await settle()
+    expect(demo.partial.value).toBeNull()
+    calls[2]!.resolve(response(6))
+    await settle()
+    calls[3]!.resolve(response(7))
+    await again
+    expect(demo.state.value).toBe('done')
+    expect(demo.results.value!.map(r => (r as BowResponse).scores[0])).toEqual([6, 7])
+  })
 })

@@ -37,6 +37,19 @@ async function targetLogProbs(model: Gpt2Session, prompt: number[], target: numb
   return Array.from(lp)
 }
 
+/** Rows x, x + h·v and x − h·v ([3, x.length]) for a seeded random direction v. */
+function centralRows(x: Float32Array, h: number, seed: number): { v: Float32Array, rows: Float32Array } {
+  const n = x.length
+  const v = Float32Array.from({ length: n }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5)
+  const rows = new Float32Array(3 * n)
+  rows.set(x, 0)
+  for (let i = 0; i < n; i++) {
+    rows[n + i] = x[i] + h * v[i]
+    rows[2 * n + i] = x[i] - h * v[i]
+  }
+  return { v, rows }
+}
+
 const allFeatures = (ids: number[], baselineId = 0): TokenInputLike => ({ ids, featurePositions: ids.map((_, i) => i), baselineId })
 
 describe('llm gradient attribution on a random GPT-2 (no shared files needed)', () => {
@@ -87,7 +100,11 @@ describe('llm gradient attribution on a random GPT-2 (no shared files needed)', 
     expect(m.calls).toBe(1)
     const progress: number[] = []
     const small = await lig.attribute(allFeatures(prompt), target, { nSteps: 10, internalBatchSize: 7 }, { onProgress: p => progress.push(p.done) })
-    expect(m.calls).toBe(1 + Math.ceil(30 / 7))
+    expect(small.passes).toBe(Math.ceil(30 / 7))
+    // A pass of 7 rows cuts steps of 3: its ends are sent as calls of their own, never as
+    // padding, so the model scores exactly one pair per row (30 + 30 in all).
+    expect(m.pairs).toBe(60)
+    expect(m.calls).toBeLessThanOrEqual(1 + 3 * Math.ceil(30 / 7))
     expect(progress[0]).toBe(0)
     expect(progress.at(-1)).toBe(30)
     small.tokenAttr.forEach((row, k) => row.forEach((v, j) => expect(v).toBeCloseTo(all.tokenAttr[k][j], 6)))
@@ -152,21 +169,50 @@ describe('llm gradient attribution on a random GPT-2 (no shared files needed)', 
     const E = model.config.nEmbd
     const L = ids.length
     // A random direction v; rows x + h·v and x − h·v in one call, plus the gradient at x.
-    let seed = 3
-    const v = Float32Array.from({ length: L * E }, () => ((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5)
     const h = 1e-2
-    const rows = new Float32Array(3 * L * E)
-    rows.set(x, 0)
-    for (let i = 0; i < L * E; i++) {
-      rows[L * E + i] = x[i] + h * v[i]
-      rows[2 * L * E + i] = x[i] - h * v[i]
-    }
+    const { v, rows } = centralRows(x, h, 3)
     const { logProbs, grads } = await model.logProbGrads(rows, 3, L, [L - 1, L - 1, L - 1], [target[1], target[1], target[1]], L)
     let dir = 0
     for (let i = 0; i < L * E; i++) dir += v[i] * grads[i]
     const fd = (logProbs[1] - logProbs[2]) / (2 * h)
     expect(Math.abs(dir)).toBeGreaterThan(0.05) // a real slope
     expect(Math.abs(fd - dir)).toBeLessThan(1e-2 * Math.abs(dir))
+  })
+
+  it('with K pairs per row, unsorted and repeated positions, each pair\'s gradient equals central finite differences of its own log-prob', async () => {
+    const ids = [...prompt, ...target.slice(0, 2)]
+    const x = await model.embed(ids)
+    const E = model.config.nEmbd
+    const L = ids.length
+    // Four pairs per row: the last position twice (two ids), one in the middle, position 0.
+    const positions = [L - 1, 2, L - 1, 0]
+    const targets = [target[2], target[0], 7, target[1]]
+    const K = positions.length
+    const h = 1e-2
+    const { v, rows } = centralRows(x, h, 11)
+    const rep = (a: number[]) => [...a, ...a, ...a]
+    const { logProbs, grads } = await model.logProbGrads(rows, 3, L, rep(positions), rep(targets), L)
+    for (let k = 0; k < K; k++) {
+      let dir = 0
+      for (let i = 0; i < L * E; i++) dir += v[i] * grads[k * L * E + i]
+      const fd = (logProbs[K + k] - logProbs[2 * K + k]) / (2 * h)
+      expect(Math.abs(dir), `pair ${k}: a real slope`).toBeGreaterThan(0.02)
+      expect(Math.abs(fd - dir), `pair ${k}`).toBeLessThan(1e-2 * Math.abs(dir))
+      // Causal: nothing after the pair's position moves its log-prob.
+      for (let i = (positions[k] + 1) * E; i < L * E; i++) expect(grads[k * L * E + i]).toBe(0)
+    }
+  })
+
+  it('a Riemann rule\'s end steps and the convergence-delta endpoints at the same alpha share one pair', async () => {
+    const m = counted(model)
+    const res = await new LLMGradientAttribution('LayerIntegratedGradients', m).attribute(allFeatures(prompt), target, { nSteps: 2, method: 'riemann_left', returnConvergenceDelta: true })
+    // Rows: 2 steps × 3 targets + 2 endpoints × 3 targets = 12; distinct (alpha, target)
+    // pairs: alpha 0 (a step and an endpoint), 0.5, and 1: 9.
+    expect(res.rows).toBe(12)
+    expect(m.pairs).toBe(9)
+    const fx = await targetLogProbs(model, prompt, target)
+    const fb = await targetLogProbs(model, prompt.map(() => 0), target)
+    res.tokenAttr.forEach((row, k) => expect(res.convergenceDelta![k]).toBeCloseTo(row.reduce((a, b) => a + b, 0) - (fx[k] - fb[k]), 5))
   })
 
   it('k scored pairs of one row share its forward and equal K rows of their own', async () => {
