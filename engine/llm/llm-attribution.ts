@@ -76,14 +76,6 @@ export function prettyTokens(ids: number[], tokenizer: LlmTokenizer): string[] {
 }
 
 /**
- * Captum's `LLMAttribution(method, tokenizer, attr_target)`.
- *
- * @example
- * const llm = new LLMAttribution('FeatureAblation', featureAblationFn, lm)
- * const res = await llm.attribute(new TextTokenInput(prompt, lm), ' playing golf')
- * res.tokenAttr![0] // attributions of log p(" playing" | prompt) to each prompt token
- */
-/**
  * The model over masks of an interpretable input's features: row r →
  * `[Σ_k logp_k, logp_1..T]` (perToken) or `[Σ_k logp_k]`; exp() of those for attrTarget
  * 'prob'. What every perturbation method and every token metric evaluates.
@@ -116,6 +108,14 @@ export function interpretableForward(lm: LlmScorer, inp: InterpretableInput, tar
   return forward
 }
 
+/**
+ * Captum's `LLMAttribution(method, tokenizer, attr_target)`.
+ *
+ * @example
+ * const llm = new LLMAttribution('FeatureAblation', featureAblationFn, lm)
+ * const res = await llm.attribute(new TextTokenInput(prompt, lm), ' playing golf')
+ * res.tokenAttr![0] // attributions of log p(" playing" | prompt) to each prompt token
+ */
 export class LLMAttribution {
   readonly includePerTokenAttr: boolean
 
